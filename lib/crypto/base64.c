@@ -1,0 +1,19 @@
+/* Base64 over mbedTLS. */
+#include "crypto.h"
+
+#include <mbedtls/base64.h>
+
+plx_status plx_base64_encode(plx_buf *b, const void *data, size_t len)
+{
+    size_t need = 0;
+    mbedtls_base64_encode(NULL, 0, &need, data, len);
+    if (plx_buf_reserve(b, need) != PLX_OK)
+        return PLX_ENOMEM;
+    size_t written = 0;
+    if (mbedtls_base64_encode((unsigned char *)b->data + b->len, b->cap - b->len,
+                              &written, data, len) != 0)
+        return PLX_EINTERNAL;
+    b->len += written;
+    b->data[b->len] = '\0';
+    return PLX_OK;
+}

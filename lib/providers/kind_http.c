@@ -1,0 +1,238 @@
+/* Kind "http": generic JSON or text over HTTP, op "request".
+ *   {"method", "path", "query", "headers", "body"} -> {"status", "headers", "body"}
+ * A pure adapter: it builds requests and reads replies, and does no I/O. */
+#include "providers.h"
+#include "../crypto/crypto.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define EXCERPT_MAX 200
+
+static plx_status bad_request(const plx_provider *p, const char *field, const char *what)
+{
+    return plx_fail(p->ctx, PLX_EINVAL, "request.%s: %s", field, what);
+}
+
+/* Appends one query pair; value is a string, number or bool. */
+static plx_status add_query_value(plx_buf *url, const char *key, const cJSON *v,
+                                  bool *first)
+{
+    char number[64];
+    const char *text;
+    if (cJSON_IsString(v))
+        text = v->valuestring;
+    else if (cJSON_IsBool(v))
+        text = cJSON_IsTrue(v) ? "true" : "false";
+    else if (cJSON_IsNumber(v)) {
+        snprintf(number, sizeof number, "%.17g", v->valuedouble);
+        text = number;
+    } else
+        return PLX_EINVAL;
+    plx_status st = plx_buf_append_str(url, *first ? "" : "&");
+    *first = false;
+    if (st == PLX_OK)
+        st = plx_url_encode(url, key, strlen(key), false);
+    if (st == PLX_OK)
+        st = plx_buf_append_str(url, "=");
+    if (st == PLX_OK)
+        st = plx_url_encode(url, text, strlen(text), false);
+    return st;
+}
+
+static plx_status build_path(const plx_provider *p, const cJSON *request, plx_buf *url)
+{
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(request, "path");
+    const cJSON *query = cJSON_GetObjectItemCaseSensitive(request, "query");
+    if (path && !cJSON_IsString(path))
+        return bad_request(p, "path", "expected a string");
+    if (query && !cJSON_IsObject(query))
+        return bad_request(p, "query", "expected an object");
+    const char *text = path ? path->valuestring : "";
+    plx_status st = plx_buf_append_str(url, text);
+    bool first = true;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, query) {
+        if (first && st == PLX_OK)
+            st = plx_buf_append_str(url, strchr(text, '?') ? "&" : "?");
+        const cJSON *v = item;
+        bool many = cJSON_IsArray(item);
+        for (v = many ? item->child : item; v && st == PLX_OK; v = many ? v->next : NULL)
+            st = add_query_value(url, item->string, v, &first);
+        if (st == PLX_EINVAL)
+            return bad_request(p, "query", "values must be strings, numbers, booleans or arrays of them");
+    }
+    return st;
+}
+
+static plx_status set_headers(const plx_provider *p, const cJSON *request, plx_request *req)
+{
+    const cJSON *headers = cJSON_GetObjectItemCaseSensitive(request, "headers");
+    if (headers && !cJSON_IsObject(headers))
+        return bad_request(p, "headers", "expected an object");
+    const cJSON *h;
+    cJSON_ArrayForEach(h, headers) {
+        if (!cJSON_IsString(h) || plx_request_set_header(req, h->string, h->valuestring) != PLX_OK)
+            return plx_fail(p->ctx, PLX_EINVAL, "request.headers.%s: expected a valid header "
+                            "name and a string value without CR, LF or control bytes",
+                            h->string);
+    }
+    return PLX_OK;
+}
+
+static plx_status set_body(const plx_provider *p, const cJSON *request, plx_request *req)
+{
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(request, "body");
+    if (!body)
+        return PLX_OK;
+    const char *type = "application/json";
+    char *data;
+    if (cJSON_IsString(body)) {
+        data = plx_strdup(body->valuestring);
+        type = "text/plain; charset=utf-8";
+    } else {
+        data = plx_json_print(body);
+    }
+    if (!data)
+        return PLX_ENOMEM;
+    plx_request_take_body(req, data, strlen(data));
+    if (!plx_request_header(req, "content-type"))
+        return plx_request_set_header(req, "Content-Type", type);
+    (void)p;
+    return PLX_OK;
+}
+
+static plx_status http_build(const plx_provider *p, const char *op, const cJSON *request,
+                             plx_request **out)
+{
+    static const char *const keys[] = {"method", "path", "query", "headers", "body", NULL};
+    if (strcmp(op, "request") != 0)
+        return plx_fail(p->ctx, PLX_EUNSUPPORTED, "kind 'http' has no op '%s' (ops: request)", op);
+    plx_cfg cfg = {p->ctx, "request"};
+    plx_status st = plx_cfg_check_keys(&cfg, request, keys);
+    if (st != PLX_OK)
+        return PLX_EINVAL;
+    const char *method = "GET";
+    if (plx_cfg_string(&cfg, request, "method", &method) != PLX_OK)
+        return PLX_EINVAL;
+    char upper[32];
+    size_t n = strlen(method);
+    if (n == 0 || n >= sizeof upper)
+        return bad_request(p, "method", "expected an HTTP method such as GET or POST");
+    for (size_t i = 0; i <= n; i++)
+        upper[i] = (char)toupper((unsigned char)method[i]);
+    plx_buf url = {0};
+    st = build_path(p, request, &url);
+    plx_request *req = NULL;
+    if (st == PLX_OK)
+        st = plx_provider_request(p, upper, url.data ? url.data : "", &req);
+    plx_buf_free(&url);
+    if (st == PLX_OK)
+        st = set_headers(p, request, req);
+    if (st == PLX_OK)
+        st = set_body(p, request, req);
+    if (st != PLX_OK) {
+        plx_request_free(req);
+        return st;
+    }
+    *out = req;
+    return PLX_OK;
+}
+
+static cJSON *headers_object(const plx_response *resp)
+{
+    cJSON *obj = cJSON_CreateObject();
+    for (size_t i = 0; obj && i < resp->headers.count; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "%s", resp->headers.items[i].name);
+        for (char *c = name; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        cJSON *prev = cJSON_GetObjectItemCaseSensitive(obj, name);
+        if (!prev) {
+            cJSON_AddStringToObject(obj, name, resp->headers.items[i].value);
+            continue;
+        }
+        plx_buf joined = {0};
+        plx_buf_printf(&joined, "%s, %s", prev->valuestring, resp->headers.items[i].value);
+        if (joined.data)
+            cJSON_ReplaceItemInObjectCaseSensitive(obj, name, cJSON_CreateString(joined.data));
+        plx_buf_free(&joined);
+    }
+    return obj;
+}
+
+static bool is_json_type(const char *type)
+{
+    return type && (strncasecmp(type, "application/json", 16) == 0 || strstr(type, "+json"));
+}
+
+/* The error message a JSON error body carries, if any. */
+static void json_error_message(const cJSON *body, char *dst, size_t cap)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(body, "error");
+    const cJSON *msg = cJSON_IsObject(err) ? cJSON_GetObjectItemCaseSensitive(err, "message")
+                                           : err;
+    if (!cJSON_IsString(msg))
+        msg = cJSON_GetObjectItemCaseSensitive(body, "message");
+    if (cJSON_IsString(msg))
+        plx_excerpt(msg->valuestring, strlen(msg->valuestring), EXCERPT_MAX, dst, cap);
+}
+
+static plx_status add_body(const plx_provider *p, const plx_response *resp, bool failed,
+                           cJSON *result, char *service_message, size_t cap)
+{
+    size_t len = 0;
+    const char *body = plx_response_body(resp, &len);
+    if (failed)
+        plx_excerpt(body, len, EXCERPT_MAX, service_message, cap);
+    if (len == 0)
+        return PLX_OK;
+    if (is_json_type(plx_response_header(resp, "content-type"))) {
+        cJSON *json = cJSON_ParseWithLength(body, len);
+        if (json) {
+            if (failed)
+                json_error_message(json, service_message, cap);
+            cJSON_AddItemToObject(result, "body", json);
+            return PLX_OK;
+        }
+        if (!failed) {
+            char excerpt[EXCERPT_MAX + 8];
+            plx_excerpt(body, len, 80, excerpt, sizeof excerpt);
+            cJSON_AddStringToObject(result, "body", plx_utf8_valid(body, len) ? body : "");
+            return plx_fail(p->ctx, PLX_EPROTOCOL, "reply says JSON but is not: '%s'", excerpt);
+        }
+    }
+    if (plx_utf8_valid(body, len) && !memchr(body, '\0', len)) {
+        cJSON_AddStringToObject(result, "body", body);
+        return PLX_OK;
+    }
+    plx_buf b64 = {0};
+    plx_status st = plx_base64_encode(&b64, body, len);
+    if (st == PLX_OK)
+        cJSON_AddStringToObject(result, "body_base64", b64.data);
+    plx_buf_free(&b64);
+    return st;
+}
+
+static plx_status http_parse(const plx_provider *p, const char *op, const plx_response *resp,
+                             bool failed, cJSON **result, char *service_message, size_t cap)
+{
+    (void)op;
+    cJSON *r = cJSON_CreateObject();
+    if (!r)
+        return PLX_ENOMEM;
+    cJSON_AddNumberToObject(r, "status", resp->status);
+    cJSON_AddItemToObject(r, "headers", headers_object(resp));
+    plx_status st = add_body(p, resp, failed, r, service_message, cap);
+    *result = r;
+    return st;
+}
+
+const plx_kind plx_kind_http = {
+    .name = "http",
+    .config_keys = NULL,
+    .build = http_build,
+    .parse = http_parse,
+};

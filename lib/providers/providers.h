@@ -1,0 +1,87 @@
+/* Internal providers layer: provider kinds (pure request builders and reply
+ * parsers), provider objects, calls (blocking and async), ctx from config. */
+#ifndef PLX_PROVIDERS_H
+#define PLX_PROVIDERS_H
+
+#include "../resilience/resilience.h"
+
+typedef struct plx_kind plx_kind;
+
+/* What a kind needs to build and parse. Adapters do no I/O. */
+struct plx_kind {
+    const char *name;
+    /* Keys this kind accepts in a provider config beyond the common ones. */
+    const char *const *config_keys;
+    /* Reads the kind's own config keys into *state (may stay NULL). */
+    plx_status (*configure)(plx_provider *p, const plx_cfg *cfg, const cJSON *config,
+                            void **state);
+    void (*release)(void *state);
+    /* Builds the HTTP request for op. Unknown op: PLX_EUNSUPPORTED; a bad
+     * request: PLX_EINVAL with a message naming the field. */
+    plx_status (*build)(const plx_provider *p, const char *op, const cJSON *request,
+                        plx_request **out);
+    /* Turns the final response into the result object. Called on success and
+     * on HTTP failure (failed = true); returns PLX_EPROTOCOL with a message
+     * when the reply is not what the protocol says. On failure it may write
+     * the service's own error message into service_message. */
+    plx_status (*parse)(const plx_provider *p, const char *op, const plx_response *resp,
+                        bool failed, cJSON **result, char *service_message,
+                        size_t message_cap);
+};
+
+/* Built-in kinds, by name (kinds.c); NULL if unknown. */
+const plx_kind *plx_kind_find(const char *name);
+/* "http, ..." for messages. */
+const char *plx_kind_names(void);
+
+extern const plx_kind plx_kind_http;
+
+typedef struct plx_provider_stats_counters {
+    uint64_t calls, succeeded, failed, attempts, retries;
+} plx_provider_stats_counters;
+
+struct plx_provider {
+    plx_ctx *ctx;
+    char *name;
+    const plx_kind *kind;
+    void *kind_state;
+    bool owned_by_ctx;
+    char *base_url;               /* without a trailing '/'; may be NULL */
+    plx_headers headers;          /* sent with every request */
+    plx_policy policy;
+    plx_circuit circuit;
+    plx_ratelimit ratelimit;
+    plx_tls_options tls;
+    char *ca_file;
+    char *ca_dir;
+    size_t max_reply_bytes;
+    plx_auth_funcs *auth;         /* configured or set; may be NULL */
+    plx_transport_funcs *transport; /* set by the user; NULL: the ctx's */
+    plx_provider_stats_counters stats; /* updated atomically */
+};
+
+/* Creates a provider from its config object (cfg->path names it). */
+plx_status plx_provider_create(plx_ctx *ctx, const char *name, const char *kind_name,
+                               const plx_cfg *cfg, const cJSON *config,
+                               plx_provider **out);
+void plx_provider_destroy(plx_provider *p);
+
+/* A request to base_url + path (path may carry a query string; an absolute
+ * URL is used as is) with the provider's headers, TLS options and reply cap. */
+plx_status plx_provider_request(const plx_provider *p, const char *method,
+                                const char *path, plx_request **out);
+
+/* The transport calls of p use. NULL with a message on failure. */
+const plx_transport_funcs *plx_provider_transport(plx_provider *p);
+
+/* Parses request_json and builds the exchange for a call (call.c). */
+plx_status plx_call_prepare(plx_provider *p, const char *op, const char *request_json,
+                            plx_exchange *x);
+/* Turns a finished exchange into the result JSON and its status; cleans up x. */
+plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
+                           char **response_json);
+
+/* Async engine (async.c). */
+void plx_async_free(plx_ctx *ctx);
+
+#endif
