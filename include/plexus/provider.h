@@ -81,15 +81,16 @@ PLX_API plx_status plx_call_async(plx_provider *p, const char *op,
                                   const char *request_json,
                                   plx_call_done_fn done, void *user_data);
 
-/* Drives the ctx's asynchronous calls: waits up to timeout_ms (0: do not
- * wait, -1: until at least one call finishes) and runs the done callbacks of
- * calls that finished. *in_flight (may be NULL) receives the number of calls
- * still running. One thread polls at a time; a second gets PLX_EBUSY. */
+/* Drives the ctx's asynchronous calls and runs the done callbacks of those
+ * that finish. Returns as soon as at least one call finished, when none is
+ * in flight, or after timeout_ms (0: do not wait; -1: no time limit).
+ * *in_flight (may be NULL) receives the number of calls still running. One
+ * thread polls at a time; a second gets PLX_EBUSY. */
 PLX_API plx_status plx_ctx_poll(plx_ctx *ctx, int timeout_ms, size_t *in_flight);
 
 /* Counters and state of the provider as a JSON object (free with plx_free):
  *   {"name", "kind", "calls", "succeeded", "failed", "attempts", "retries",
- *    "circuit": "closed"|"open"|"half_open", "rate_limited_waits"} */
+ *    "circuit": "closed"|"open"|"half_open"} */
 PLX_API plx_status plx_provider_stats(const plx_provider *p, char **stats_json);
 
 PLX_END_DECLS
