@@ -38,6 +38,9 @@ plx_status plx_cfg_check_keys(const plx_cfg *cfg, const cJSON *obj,
 {
     const cJSON *item;
     cJSON_ArrayForEach(item, obj) {
+        for (const cJSON *prev = obj->child; prev != item; prev = prev->next)
+            if (strcmp(prev->string, item->string) == 0)
+                return plx_cfg_fail(cfg, item->string, "duplicate key");
         if (key_allowed(item->string, allowed))
             continue;
         char list[512] = "";

@@ -38,6 +38,7 @@ static void test_errors_name_the_key(void)
                         "providers.api.auth.token: expected a string");
     expect_config_error("{\"providers\":", "config: invalid JSON at line 1");
     expect_config_error("[]", "config: expected a JSON object");
+    expect_config_error(P("\"timeout_ms\":1,\"timeout_ms\":2"), "providers.api.timeout_ms: duplicate key");
 }
 
 static void test_secret_sources(void)
