@@ -119,6 +119,10 @@ plx_status plx_transport_submit(const plx_transport_funcs *t, const plx_request 
 plx_status plx_transport_poll(const plx_transport_funcs *t, int timeout_ms);
 void plx_transport_wakeup(const plx_transport_funcs *t);
 
+/* Stores funcs in *slot (made immutable, referenced), releasing the old one.
+ * NULL clears the slot. Fails if funcs has no send slot. */
+plx_status plx_transport_attach(const plx_ctx *ctx, plx_transport_funcs **slot,
+                                plx_transport_funcs *funcs);
 /* The transport of a ctx: the user's, else the ctx's curl transport (made on
  * first use). Borrowed; NULL with a message on failure. */
 plx_transport_funcs *plx_ctx_transport(plx_ctx *ctx);

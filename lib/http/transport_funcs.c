@@ -129,19 +129,25 @@ plx_transport_funcs *plx_ctx_transport(plx_ctx *ctx)
     return t;
 }
 
-PLX_API plx_status plx_ctx_set_transport(plx_ctx *ctx, plx_transport_funcs *funcs)
+plx_status plx_transport_attach(const plx_ctx *ctx, plx_transport_funcs **slot,
+                                plx_transport_funcs *funcs)
 {
-    if (!ctx)
-        return plx_fail(NULL, PLX_EINVAL, "plx_ctx_set_transport: ctx is NULL");
     if (funcs && !funcs->send.fn)
-        return plx_fail(ctx, PLX_EINVAL, "plx_ctx_set_transport: the send slot is not set");
+        return plx_fail(ctx, PLX_EINVAL, "transport funcs: the send slot is not set");
     if (funcs) {
         plx_transport_funcs_make_immutable(funcs);
         plx_transport_funcs_ref(funcs);
     }
-    plx_transport_funcs_unref(ctx->transport);
-    ctx->transport = funcs;
+    plx_transport_funcs_unref(*slot);
+    *slot = funcs;
     return PLX_OK;
+}
+
+PLX_API plx_status plx_ctx_set_transport(plx_ctx *ctx, plx_transport_funcs *funcs)
+{
+    if (!ctx)
+        return plx_fail(NULL, PLX_EINVAL, "plx_ctx_set_transport: ctx is NULL");
+    return plx_transport_attach(ctx, &ctx->transport, funcs);
 }
 
 void plx_ctx_release_http(plx_ctx *ctx)

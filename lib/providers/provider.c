@@ -343,15 +343,7 @@ PLX_API plx_status plx_provider_set_transport(plx_provider *p, plx_transport_fun
 {
     if (!p)
         return plx_fail(NULL, PLX_EINVAL, "plx_provider_set_transport: provider is NULL");
-    if (funcs && !funcs->send.fn)
-        return plx_fail(p->ctx, PLX_EINVAL, "plx_provider_set_transport: the send slot is not set");
-    if (funcs) {
-        plx_transport_funcs_make_immutable(funcs);
-        plx_transport_funcs_ref(funcs);
-    }
-    plx_transport_funcs_unref(p->transport);
-    p->transport = funcs;
-    return PLX_OK;
+    return plx_transport_attach(p->ctx, &p->transport, funcs);
 }
 
 PLX_API plx_status plx_provider_set_auth(plx_provider *p, plx_auth_funcs *funcs)
