@@ -191,10 +191,17 @@ static bool wants_body(const plx_request *req)
 
 static plx_status append_header(xfer *x, const char *name, const char *value)
 {
+    /* Surrounding whitespace is not part of a field value (RFC 9110 5.5);
+     * trimming keeps what is sent equal to what a signer canonicalised. */
+    size_t len = strlen(value);
+    while (len && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+        len--;
+    while (len && (*value == ' ' || *value == '\t'))
+        value++, len--;
     plx_buf b = {0};
     /* "Name:" would tell curl to drop the header; "Name;" sends it empty. */
-    plx_status st = *value ? plx_buf_printf(&b, "%s: %s", name, value)
-                           : plx_buf_printf(&b, "%s;", name);
+    plx_status st = len ? plx_buf_printf(&b, "%s: %.*s", name, (int)len, value)
+                        : plx_buf_printf(&b, "%s;", name);
     struct curl_slist *l = st == PLX_OK ? curl_slist_append(x->headers, b.data) : NULL;
     plx_buf_free(&b);
     if (!l)
@@ -285,13 +292,17 @@ static CURLcode set_common(xfer *x, const plx_request *req)
     SETOPT(rc, h, CURLOPT_FOLLOWLOCATION, 0L);
     SETOPT(rc, h, CURLOPT_ACCEPT_ENCODING, "");
     SETOPT(rc, h, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* In the multi, concurrent transfers to one host wait for a connection
+     * that may multiplex (HTTP/2) instead of each opening their own. */
+    SETOPT(rc, h, CURLOPT_PIPEWAIT, 1L);
     SETOPT(rc, h, CURLOPT_HEADERFUNCTION, on_header);
     SETOPT(rc, h, CURLOPT_HEADERDATA, x);
     SETOPT(rc, h, CURLOPT_WRITEFUNCTION, on_body);
     SETOPT(rc, h, CURLOPT_WRITEDATA, x);
     SETOPT(rc, h, CURLOPT_PRIVATE, x);
-    /* An announced Content-Length over the cap fails before any byte. */
-    if (req->max_reply_bytes < SIZE_MAX)
+    /* An announced Content-Length over the cap fails before any byte. Not
+     * for HEAD: its Content-Length describes a body that is not sent. */
+    if (req->max_reply_bytes < SIZE_MAX && !method_is(req, "HEAD"))
         SETOPT(rc, h, CURLOPT_MAXFILESIZE_LARGE,
                (curl_off_t)(req->max_reply_bytes > INT64_MAX ? INT64_MAX
                                                              : req->max_reply_bytes));
@@ -484,13 +495,13 @@ static plx_status curl_submit(const plx_request *req, plx_response *resp,
         return PLX_ENOMEM;
     }
     plx_status st = xfer_setup(x, req, resp);
-    /* Wait for a connection that may multiplex (HTTP/2) rather than open
-     * one per transfer. */
-    if (st == PLX_OK && curl_easy_setopt(x->easy, CURLOPT_PIPEWAIT, 1L) != CURLE_OK)
-        st = PLX_EINTERNAL;
-    CURLMcode mc = st == PLX_OK ? curl_multi_add_handle(t->multi, x->easy) : CURLM_OK;
-    if (st == PLX_OK && mc != CURLM_OK)
-        st = map_multi_code(mc);
+    if (st == PLX_OK) {
+        CURLMcode mc = curl_multi_add_handle(t->multi, x->easy);
+        if (mc != CURLM_OK) {
+            plx_response_set_error_message(resp, curl_multi_strerror(mc));
+            st = map_multi_code(mc);
+        }
+    }
     if (st != PLX_OK) {
         async_put(t, x);
         return st;
