@@ -4,7 +4,7 @@
 #ifndef PLX_AUTH_H
 #define PLX_AUTH_H
 
-#include "../http/http.h"
+#include "../http/http_internal.h"
 
 struct plx_auth_funcs {
     int refs;  /* atomic */

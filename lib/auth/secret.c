@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define SECRET_FILE_MAX (64 * 1024)
 
@@ -34,6 +35,11 @@ static plx_status read_file(const plx_cfg *cfg, const char *key, const char *pat
     if (!f)
         return plx_cfg_fail(cfg, key, "cannot open secret file %s: %s", path,
                             strerror(errno));
+    struct stat info;
+    if (fstat(fileno(f), &info) != 0 || !S_ISREG(info.st_mode)) {
+        fclose(f); /* a FIFO or device could block or never end */
+        return plx_cfg_fail(cfg, key, "secret file %s is not a regular file", path);
+    }
     char *data = malloc(SECRET_FILE_MAX + 1);
     size_t n = data ? fread(data, 1, SECRET_FILE_MAX + 1, f) : 0;
     bool too_big = n > SECRET_FILE_MAX;

@@ -1,5 +1,5 @@
 /* HTTP dates (Retry-After, Date), parsed by curl's date parser. */
-#include "http.h"
+#include "http_internal.h"
 
 #include <curl/curl.h>
 

@@ -1,5 +1,5 @@
 /* Header lists with validation: no CR, LF or NUL can reach the wire. */
-#include "http.h"
+#include "http_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* The opaque request and its public accessors. */
-#include "http.h"
+#include "http_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

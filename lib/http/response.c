@@ -1,5 +1,5 @@
 /* The opaque response and its public accessors. */
-#include "http.h"
+#include "http_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

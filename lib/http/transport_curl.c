@@ -1,7 +1,7 @@
 /* The curl transport: blocking sends on pooled easy handles, asynchronous
  * exchanges on one multi handle. The only file (with url.c and date.c) that
  * includes curl. */
-#include "http.h"
+#include "http_internal.h"
 
 #include <curl/curl.h>
 #include <limits.h>

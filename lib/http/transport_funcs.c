@@ -1,5 +1,5 @@
 /* Transport funcs objects: one setter per slot, immutable once attached. */
-#include "http.h"
+#include "http_internal.h"
 
 #include <stdlib.h>
 

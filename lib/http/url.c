@@ -1,5 +1,5 @@
 /* URL encoding, resolution and origin comparison (curl's URL API). */
-#include "http.h"
+#include "http_internal.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

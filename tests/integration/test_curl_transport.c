@@ -1,7 +1,7 @@
 /* The curl transport against a real nginx (run through with_nginx.sh, which
  * sets PLX_TEST_HTTP_URL, PLX_TEST_HTTPS_URL and PLX_TEST_CA_FILE). Only
  * 127.0.0.1 and localhost are reached. */
-#include "http/http.h"
+#include "http/http_internal.h"
 #include "tap.h"
 
 #include <arpa/inet.h>

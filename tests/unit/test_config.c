@@ -48,6 +48,8 @@ static void test_secret_sources(void)
                         "providers.api.auth.token: environment variable PLX_TEST_MISSING is not set");
     expect_config_error(P("\"auth\":{\"type\":\"bearer\",\"token\":{\"file\":\"/nonexistent/tok\"}}"),
                         "providers.api.auth.token: cannot open secret file /nonexistent/tok");
+    expect_config_error(P("\"auth\":{\"type\":\"bearer\",\"token\":{\"file\":\"/dev/null\"}}"),
+                        "providers.api.auth.token: secret file /dev/null is not a regular file");
     char path[] = "/tmp/plx-secret-XXXXXX";
     int fd = mkstemp(path);
     CHECK(write(fd, "file-secret-42\n", 15) == 15);

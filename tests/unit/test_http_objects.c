@@ -1,6 +1,6 @@
 /* Requests, responses, headers, URLs: validation at the edges. */
 #include "../tap.h"
-#include "http/http.h"
+#include "http/http_internal.h"
 
 static void test_header_validation(void)
 {
