@@ -36,6 +36,7 @@ struct plx_request {
     uint32_t connect_timeout_ms;
     size_t max_reply_bytes;
     const plx_tls_options *tls;     /* borrowed from the provider */
+    bool accept_compressed;         /* ask for gzip/deflate/br replies */
     plx_body_sink_fn sink;          /* optional */
     void *sink_data;
 };

@@ -49,6 +49,7 @@ plx_status plx_request_clone(const plx_request *req, plx_request **out)
     copy->connect_timeout_ms = req->connect_timeout_ms;
     copy->max_reply_bytes = req->max_reply_bytes;
     copy->tls = req->tls;
+    copy->accept_compressed = req->accept_compressed;
     copy->sink = req->sink;
     copy->sink_data = req->sink_data;
     st = plx_headers_copy(&copy->headers, &req->headers);

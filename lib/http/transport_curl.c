@@ -19,9 +19,20 @@
 
 /* One exchange on one easy handle. Pooled: the handle keeps its connection
  * cache across curl_easy_reset, so keep-alive connections are reused. */
+/* The options a handle was last fully configured for; a request that
+ * needs others resets the handle (rare: one provider's settings differ). */
+typedef struct xfer_config {
+    bool valid;
+    bool verify;
+    bool compression;
+    char *ca_file;
+    char *ca_dir;
+} xfer_config;
+
 typedef struct xfer {
     struct xfer *next, *prev;       /* pool (next only) or active list */
     CURL *easy;
+    xfer_config config;             /* survives xfer_reset */
     struct curl_slist *headers;
     plx_response *resp;
     size_t max_reply;
@@ -236,14 +247,17 @@ static plx_status build_headers(xfer *x, const plx_request *req)
 static CURLcode set_method(xfer *x, const plx_request *req)
 {
     CURLcode rc = CURLE_OK;
+    /* Undo the previous request's method first: the handle is not reset. */
+    SETOPT(rc, x->easy, CURLOPT_POSTFIELDS, NULL);
+    SETOPT(rc, x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+    SETOPT(rc, x->easy, CURLOPT_CUSTOMREQUEST, NULL);
+    SETOPT(rc, x->easy, CURLOPT_HTTPGET, 1L);
     if (method_is(req, "HEAD")) {
         SETOPT(rc, x->easy, CURLOPT_NOBODY, 1L);
         return rc;
     }
     if (!wants_body(req)) {
-        if (method_is(req, "GET"))
-            SETOPT(rc, x->easy, CURLOPT_HTTPGET, 1L);
-        else
+        if (!method_is(req, "GET"))
             SETOPT(rc, x->easy, CURLOPT_CUSTOMREQUEST, req->method);
         return rc;
     }
@@ -270,27 +284,18 @@ static CURLcode set_tls(xfer *x, const plx_tls_options *tls)
     return rc;
 }
 
-static CURLcode set_common(xfer *x, const plx_request *req)
+/* Options that are the same for every request: set once per handle. */
+static CURLcode set_constant(xfer *x)
 {
     CURLcode rc = CURLE_OK;
     CURL *h = x->easy;
-    SETOPT(rc, h, CURLOPT_URL, req->url);
-    SETOPT(rc, h, CURLOPT_HTTPHEADER, x->headers);
     SETOPT(rc, h, CURLOPT_ERRORBUFFER, x->errbuf);
     SETOPT(rc, h, CURLOPT_NOSIGNAL, 1L);
-    SETOPT(rc, h, CURLOPT_TIMEOUT_MS, clamp_long(req->timeout_ms));
-    SETOPT(rc, h, CURLOPT_CONNECTTIMEOUT_MS, clamp_long(req->connect_timeout_ms));
     SETOPT(rc, h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-#if LIBCURL_VERSION_NUM >= 0x075500
     SETOPT(rc, h, CURLOPT_PROTOCOLS_STR, "http,https");
     SETOPT(rc, h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-    SETOPT(rc, h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    SETOPT(rc, h, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
     /* Redirects are followed above us, so credentials never change host. */
     SETOPT(rc, h, CURLOPT_FOLLOWLOCATION, 0L);
-    SETOPT(rc, h, CURLOPT_ACCEPT_ENCODING, "");
     SETOPT(rc, h, CURLOPT_TCP_KEEPALIVE, 1L);
     /* In the multi, concurrent transfers to one host wait for a connection
      * that may multiplex (HTTP/2) instead of each opening their own. */
@@ -300,12 +305,70 @@ static CURLcode set_common(xfer *x, const plx_request *req)
     SETOPT(rc, h, CURLOPT_WRITEFUNCTION, on_body);
     SETOPT(rc, h, CURLOPT_WRITEDATA, x);
     SETOPT(rc, h, CURLOPT_PRIVATE, x);
+    return rc;
+}
+
+static bool same_string(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool config_matches(const xfer_config *c, const plx_request *req)
+{
+    const plx_tls_options *tls = req->tls;
+    bool verify = tls ? tls->verify : true;
+    return c->valid && c->verify == verify && c->compression == req->accept_compressed &&
+           same_string(c->ca_file, tls ? tls->ca_file : NULL) &&
+           same_string(c->ca_dir, tls ? tls->ca_dir : NULL);
+}
+
+static void config_clear(xfer_config *c)
+{
+    free(c->ca_file);
+    free(c->ca_dir);
+    *c = (xfer_config){0};
+}
+
+/* Resets the handle (live connections stay) and sets everything that does
+ * not change from request to request for this configuration. */
+static CURLcode configure(xfer *x, const plx_request *req)
+{
+    curl_easy_reset(x->easy);
+    config_clear(&x->config);
+    CURLcode rc = set_constant(x);
+    if (rc == CURLE_OK)
+        rc = set_tls(x, req->tls);
+    /* Compression costs CPU per request (curl builds the header each
+     * time), so it is opt-in per provider. */
+    if (rc == CURLE_OK && req->accept_compressed)
+        SETOPT(rc, x->easy, CURLOPT_ACCEPT_ENCODING, "");
+    if (rc != CURLE_OK)
+        return rc;
+    xfer_config *c = &x->config;
+    c->verify = req->tls ? req->tls->verify : true;
+    c->compression = req->accept_compressed;
+    c->ca_file = req->tls && req->tls->ca_file ? plx_strdup(req->tls->ca_file) : NULL;
+    c->ca_dir = req->tls && req->tls->ca_dir ? plx_strdup(req->tls->ca_dir) : NULL;
+    c->valid = (!req->tls || !req->tls->ca_file || c->ca_file) &&
+               (!req->tls || !req->tls->ca_dir || c->ca_dir);
+    return CURLE_OK;
+}
+
+/* Options that change with each request. */
+static CURLcode set_per_request(xfer *x, const plx_request *req)
+{
+    CURLcode rc = CURLE_OK;
+    CURL *h = x->easy;
+    SETOPT(rc, h, CURLOPT_URL, req->url);
+    SETOPT(rc, h, CURLOPT_HTTPHEADER, x->headers);
+    SETOPT(rc, h, CURLOPT_TIMEOUT_MS, clamp_long(req->timeout_ms));
+    SETOPT(rc, h, CURLOPT_CONNECTTIMEOUT_MS, clamp_long(req->connect_timeout_ms));
     /* An announced Content-Length over the cap fails before any byte. Not
      * for HEAD: its Content-Length describes a body that is not sent. */
+    curl_off_t cap = 0;
     if (req->max_reply_bytes < SIZE_MAX && !method_is(req, "HEAD"))
-        SETOPT(rc, h, CURLOPT_MAXFILESIZE_LARGE,
-               (curl_off_t)(req->max_reply_bytes > INT64_MAX ? INT64_MAX
-                                                             : req->max_reply_bytes));
+        cap = (curl_off_t)(req->max_reply_bytes > INT64_MAX ? INT64_MAX : req->max_reply_bytes);
+    SETOPT(rc, h, CURLOPT_MAXFILESIZE_LARGE, cap);
     return rc;
 }
 
@@ -319,11 +382,11 @@ static plx_status xfer_setup(xfer *x, const plx_request *req, plx_response *resp
         plx_response_set_error_message(resp, "out of memory building request headers");
         return st;
     }
-    CURLcode rc = set_common(x, req);
+    CURLcode rc = config_matches(&x->config, req) ? CURLE_OK : configure(x, req);
+    if (rc == CURLE_OK)
+        rc = set_per_request(x, req);
     if (rc == CURLE_OK)
         rc = set_method(x, req);
-    if (rc == CURLE_OK)
-        rc = set_tls(x, req->tls);
     if (rc == CURLE_OK)
         return PLX_OK;
     char msg[128];
@@ -382,6 +445,7 @@ static xfer *xfer_new(void)
 
 static void xfer_free(xfer *x)
 {
+    config_clear(&x->config);
     curl_slist_free_all(x->headers);
     curl_easy_cleanup(x->easy);
     free(x);
@@ -396,14 +460,16 @@ static void xfer_free_list(xfer *x)
     }
 }
 
-/* Clears per-request state; the handle keeps its live connections. */
+/* Clears per-request state; the handle keeps its options and its live
+ * connections. */
 static void xfer_reset(xfer *x)
 {
     curl_slist_free_all(x->headers);
-    curl_easy_reset(x->easy);
     CURL *easy = x->easy;
+    xfer_config config = x->config;
     memset(x, 0, sizeof *x);
     x->easy = easy;
+    x->config = config;
 }
 
 /* Pools are LIFO: the most recently used handle has the warmest

@@ -18,7 +18,7 @@
 static const char *const COMMON_KEYS[] = {
     "kind", "base_url", "auth", "headers", "timeout_ms", "connect_timeout_ms",
     "deadline_ms", "retry", "circuit", "rate_limit", "tls", "max_reply_bytes",
-    "max_redirects", NULL};
+    "max_redirects", "compression", NULL};
 
 static plx_status check_keys(const plx_cfg *cfg, const cJSON *config, const plx_kind *kind)
 {
@@ -179,6 +179,8 @@ static plx_status read_common(plx_provider *p, const plx_cfg *cfg, const cJSON *
     if (st == PLX_OK)
         st = cfg_u32(cfg, config, "max_redirects", 0, 50, &pol->max_redirects);
     if (st == PLX_OK)
+        st = plx_cfg_bool(cfg, config, "compression", &p->compression);
+    if (st == PLX_OK)
         st = plx_cfg_int(cfg, config, "max_reply_bytes", 1, INT64_C(1) << 40, &max_reply);
     p->max_reply_bytes = (size_t)max_reply;
     if (st == PLX_OK)
@@ -287,6 +289,7 @@ plx_status plx_provider_request(const plx_provider *p, const char *method,
         return st;
     }
     req->tls = &p->tls;
+    req->accept_compressed = p->compression;
     req->max_reply_bytes = p->max_reply_bytes;
     *out = req;
     return PLX_OK;

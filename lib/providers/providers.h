@@ -55,6 +55,7 @@ struct plx_provider {
     char *ca_file;
     char *ca_dir;
     size_t max_reply_bytes;
+    bool compression;             /* ask for compressed replies */
     plx_auth_funcs *auth;         /* configured or set; may be NULL */
     plx_transport_funcs *transport; /* set by the user; NULL: the ctx's */
     plx_provider_stats_counters stats; /* updated atomically */

@@ -50,6 +50,7 @@ static plx_request *make_req(const char *method, const char *base, const char *p
     }
     req->timeout_ms = 10000;
     req->connect_timeout_ms = 5000;
+    req->accept_compressed = true;
     return req;
 }
 

@@ -64,6 +64,12 @@ static void test_post_json_roundtrip(void)
     CHECK_INT(get(p, "/echo?a=1", &out), PLX_OK);
     CHECK_CONTAINS(out, "\"user_agent\":\"plexus-test\"");
     CHECK_CONTAINS(out, "\"uri\":\"/echo?a=1\"");
+    CHECK_CONTAINS(out, "\"accept_encoding\":\"\""); /* compression is opt-in */
+    plx_free(out);
+    plx_ctx_free(ctx);
+    ctx = ctx_for(http_url, "\"compression\":true", &p);
+    CHECK_INT(get(p, "/echo", &out), PLX_OK);
+    CHECK_CONTAINS(out, "gzip");
     plx_free(out);
     plx_ctx_free(ctx);
 }
