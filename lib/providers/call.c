@@ -60,7 +60,7 @@ static void add_error(cJSON *result, plx_status st, const char *message, int htt
     cJSON_AddStringToObject(err, "code", plx_status_name(st));
     cJSON_AddStringToObject(err, "message", message);
     if (http)
-        cJSON_AddNumberToObject(err, "http_status", http);
+        plx_json_add_int(err, "http_status", http);
     cJSON_AddBoolToObject(err, "retryable", failure_retryable(st, http));
     const char *rid = request_id(resp);
     if (rid)
@@ -93,9 +93,8 @@ plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
         result = cJSON_CreateObject();
     int http = x->resp ? x->resp->status : 0;
     cJSON_AddStringToObject(result, "provider", p->name);
-    cJSON_AddNumberToObject(result, "attempts", x->attempts);
-    cJSON_AddNumberToObject(result, "latency_ms",
-                            (double)plx_exchange_latency_ms(x, plx_now_us()));
+    plx_json_add_int(result, "attempts", x->attempts);
+    plx_json_add_int(result, "latency_ms", (int64_t)plx_exchange_latency_ms(x, plx_now_us()));
     count(&p->stats.attempts, x->attempts);
     count(&p->stats.retries, x->attempts > 1 ? x->attempts - 1 : 0);
     count(st == PLX_OK ? &p->stats.succeeded : &p->stats.failed, 1);

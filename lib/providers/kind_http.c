@@ -141,14 +141,21 @@ static plx_status http_build(const plx_provider *p, const char *op, const cJSON 
     return PLX_OK;
 }
 
+/* Copies name in lower case into dst (cap > 0). */
+static void lower_copy(const char *name, char *dst, size_t cap)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < cap; i++)
+        dst[i] = (char)tolower((unsigned char)name[i]);
+    dst[i] = '\0';
+}
+
 static cJSON *headers_object(const plx_response *resp)
 {
     cJSON *obj = cJSON_CreateObject();
     for (size_t i = 0; obj && i < resp->headers.count; i++) {
         char name[128];
-        snprintf(name, sizeof name, "%s", resp->headers.items[i].name);
-        for (char *c = name; *c; c++)
-            *c = (char)tolower((unsigned char)*c);
+        lower_copy(resp->headers.items[i].name, name, sizeof name);
         cJSON *prev = cJSON_GetObjectItemCaseSensitive(obj, name);
         if (!prev) {
             cJSON_AddStringToObject(obj, name, resp->headers.items[i].value);
@@ -180,6 +187,22 @@ static void json_error_message(const cJSON *body, char *dst, size_t cap)
         plx_excerpt(msg->valuestring, strlen(msg->valuestring), EXCERPT_MAX, dst, cap);
 }
 
+/* Adds validated JSON text as is (cheaper than printing a parsed tree),
+ * without the whitespace around it. */
+static plx_status add_raw_trimmed(cJSON *obj, const char *key, const char *text, size_t len)
+{
+    while (len && isspace((unsigned char)text[len - 1]))
+        len--;
+    while (len && isspace((unsigned char)*text))
+        text++, len--;
+    if (text[len] == '\0')
+        return cJSON_AddRawToObject(obj, key, text) ? PLX_OK : PLX_ENOMEM;
+    char *copy = plx_strndup(text, len);
+    cJSON *added = copy ? cJSON_AddRawToObject(obj, key, copy) : NULL;
+    plx_free(copy);
+    return added ? PLX_OK : PLX_ENOMEM;
+}
+
 static plx_status add_body(const plx_provider *p, const plx_response *resp, bool failed,
                            cJSON *result, char *service_message, size_t cap)
 {
@@ -190,12 +213,12 @@ static plx_status add_body(const plx_provider *p, const plx_response *resp, bool
     if (len == 0)
         return PLX_OK;
     if (is_json_type(plx_response_header(resp, "content-type"))) {
-        cJSON *json = cJSON_ParseWithLength(body, len);
+        cJSON *json = plx_json_parse_exact(body, len);
         if (json) {
             if (failed)
                 json_error_message(json, service_message, cap);
-            cJSON_AddItemToObject(result, "body", json);
-            return PLX_OK;
+            cJSON_Delete(json);
+            return add_raw_trimmed(result, "body", body, len);
         }
         if (!failed) {
             char excerpt[EXCERPT_MAX + 8];
@@ -223,7 +246,7 @@ static plx_status http_parse(const plx_provider *p, const char *op, const plx_re
     cJSON *r = cJSON_CreateObject();
     if (!r)
         return PLX_ENOMEM;
-    cJSON_AddNumberToObject(r, "status", resp->status);
+    plx_json_add_int(r, "status", resp->status);
     cJSON_AddItemToObject(r, "headers", headers_object(resp));
     plx_status st = add_body(p, resp, failed, r, service_message, cap);
     *result = r;

@@ -274,8 +274,9 @@ plx_status plx_provider_request(const plx_provider *p, const char *method,
     else if (!p->base_url)
         return plx_fail(p->ctx, PLX_EINVAL, "provider '%s' has no base_url and the "
                         "request gives no absolute URL", p->name);
-    else
-        st = plx_buf_printf(&url, "%s%s%s", p->base_url, path[0] == '/' ? "" : "/", path);
+    else if ((st = plx_buf_append_str(&url, p->base_url)) == PLX_OK &&
+             (path[0] == '/' || (st = plx_buf_append(&url, "/", 1)) == PLX_OK))
+        st = plx_buf_append_str(&url, path);
     plx_request *req = NULL;
     if (st == PLX_OK)
         st = plx_request_create(method, url.data, &req);
