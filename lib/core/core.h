@@ -106,6 +106,25 @@ cJSON *plx_json_add_int(cJSON *obj, const char *key, int64_t value);
  * allowed, nothing else); NULL if they do not. */
 cJSON *plx_json_parse_exact(const char *text, size_t len);
 
+/* A compact JSON writer (lib/core/json_writer.c). Errors are sticky in
+ * status; plx_jw_finish returns NULL if any write failed. Keys are NULL for
+ * array elements and the top-level value. */
+typedef struct plx_jw {
+    plx_buf buf;
+    bool need_comma;
+    plx_status status;
+} plx_jw;
+void plx_jw_begin(plx_jw *w, const char *key);   /* an object */
+void plx_jw_end(plx_jw *w);
+void plx_jw_string(plx_jw *w, const char *key, const char *s, size_t len);
+void plx_jw_int(plx_jw *w, const char *key, int64_t v);
+void plx_jw_bool(plx_jw *w, const char *key, bool v);
+/* Appends already valid JSON text. */
+void plx_jw_raw(plx_jw *w, const char *key, const char *json, size_t len);
+void plx_jw_cjson(plx_jw *w, const char *key, const cJSON *item);
+/* The text (free with plx_free), or NULL after an error. */
+char *plx_jw_finish(plx_jw *w);
+
 /* Config reading with errors that name the key path ("providers.a.retry"). */
 typedef struct plx_cfg {
     const plx_ctx *ctx;

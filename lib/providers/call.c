@@ -51,36 +51,33 @@ static bool failure_retryable(plx_status st, int http)
            plx_retry_is_retryable(PLX_OK, http);
 }
 
-static void add_error(cJSON *result, plx_status st, const char *message, int http,
-                      const plx_response *resp)
+static void write_error(plx_jw *w, plx_status st, const char *message, int http,
+                        const plx_response *resp)
 {
-    cJSON *err = cJSON_AddObjectToObject(result, "error");
-    if (!err)
-        return;
-    cJSON_AddStringToObject(err, "code", plx_status_name(st));
-    cJSON_AddStringToObject(err, "message", message);
+    plx_jw_begin(w, "error");
+    plx_jw_string(w, "code", plx_status_name(st), strlen(plx_status_name(st)));
+    plx_jw_string(w, "message", message, strlen(message));
     if (http)
-        plx_json_add_int(err, "http_status", http);
-    cJSON_AddBoolToObject(err, "retryable", failure_retryable(st, http));
+        plx_jw_int(w, "http_status", http);
+    plx_jw_bool(w, "retryable", failure_retryable(st, http));
     const char *rid = request_id(resp);
     if (rid)
-        cJSON_AddStringToObject(err, "request_id", rid);
+        plx_jw_string(w, "request_id", rid, strlen(rid));
+    plx_jw_end(w);
 }
 
-/* Lets the kind read the reply. Updates *st when the reply does not parse. */
-static cJSON *parse_reply(plx_provider *p, const char *op, plx_exchange *x,
-                          plx_status *st, char *service_message, size_t cap)
+/* Lets the kind write the reply's members. Updates *st when the reply does
+ * not parse. */
+static void parse_reply(plx_provider *p, const char *op, plx_exchange *x, plx_status *st,
+                        plx_jw *w, char *service_message, size_t cap)
 {
-    cJSON *result = NULL;
     if (!x->resp || x->resp->status == 0 || (*st != PLX_OK && x->resp->status < 300))
-        return NULL;
-    plx_status ps = p->kind->parse(p, op, x->resp, *st != PLX_OK, &result,
-                                   service_message, cap);
+        return;
+    plx_status ps = p->kind->parse(p, op, x->resp, *st != PLX_OK, w, service_message, cap);
     if (ps != PLX_OK && *st == PLX_OK) {
         *st = ps;
         snprintf(x->message, sizeof x->message, "%s", plx_errmsg_current());
     }
-    return result;
 }
 
 plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
@@ -88,24 +85,24 @@ plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
 {
     plx_status st = x->status;
     char service_message[512] = "";
-    cJSON *result = parse_reply(p, op, x, &st, service_message, sizeof service_message);
-    if (!result)
-        result = cJSON_CreateObject();
+    plx_jw w = {0};
+    plx_jw_begin(&w, NULL);
+    parse_reply(p, op, x, &st, &w, service_message, sizeof service_message);
     int http = x->resp ? x->resp->status : 0;
-    cJSON_AddStringToObject(result, "provider", p->name);
-    plx_json_add_int(result, "attempts", x->attempts);
-    plx_json_add_int(result, "latency_ms", (int64_t)plx_exchange_latency_ms(x, plx_now_us()));
+    plx_jw_string(&w, "provider", p->name, strlen(p->name));
+    plx_jw_int(&w, "attempts", x->attempts);
+    plx_jw_int(&w, "latency_ms", (int64_t)plx_exchange_latency_ms(x, plx_now_us()));
     count(&p->stats.attempts, x->attempts);
     count(&p->stats.retries, x->attempts > 1 ? x->attempts - 1 : 0);
     count(st == PLX_OK ? &p->stats.succeeded : &p->stats.failed, 1);
     if (st != PLX_OK) {
         plx_fail(p->ctx, st, "provider '%s', op '%s': %s%s%s", p->name, op, x->message,
                  service_message[0] ? ": " : "", service_message);
-        add_error(result, st, plx_errmsg_current(), http, x->resp);
+        write_error(&w, st, plx_errmsg_current(), http, x->resp);
     }
+    plx_jw_end(&w);
     plx_exchange_cleanup(x);
-    *response_json = result ? plx_json_print(result) : NULL;
-    cJSON_Delete(result);
+    *response_json = plx_jw_finish(&w);
     if (!*response_json)
         return PLX_ENOMEM;
     return st;

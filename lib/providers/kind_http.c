@@ -150,24 +150,35 @@ static void lower_copy(const char *name, char *dst, size_t cap)
     dst[i] = '\0';
 }
 
-static cJSON *headers_object(const plx_response *resp)
+/* "headers": {lower-case name: value}; repeated headers joined with ", ". */
+static void write_headers(plx_jw *w, const plx_response *resp)
 {
-    cJSON *obj = cJSON_CreateObject();
-    for (size_t i = 0; obj && i < resp->headers.count; i++) {
-        char name[128];
-        lower_copy(resp->headers.items[i].name, name, sizeof name);
-        cJSON *prev = cJSON_GetObjectItemCaseSensitive(obj, name);
-        if (!prev) {
-            cJSON_AddStringToObject(obj, name, resp->headers.items[i].value);
+    const plx_headers *h = &resp->headers;
+    plx_jw_begin(w, "headers");
+    for (size_t i = 0; i < h->count; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcasecmp(h->items[j].name, h->items[i].name) == 0;
+        if (seen)
             continue;
-        }
+        char name[128];
+        lower_copy(h->items[i].name, name, sizeof name);
         plx_buf joined = {0};
-        plx_buf_printf(&joined, "%s, %s", prev->valuestring, resp->headers.items[i].value);
+        const char *value = h->items[i].value;
+        for (size_t j = i + 1; j < h->count; j++) {
+            if (strcasecmp(h->items[j].name, h->items[i].name) != 0)
+                continue;
+            if (!joined.data)
+                plx_buf_append_str(&joined, value);
+            plx_buf_append_str(&joined, ", ");
+            plx_buf_append_str(&joined, h->items[j].value);
+        }
         if (joined.data)
-            cJSON_ReplaceItemInObjectCaseSensitive(obj, name, cJSON_CreateString(joined.data));
+            value = joined.data;
+        plx_jw_string(w, name, value, strlen(value));
         plx_buf_free(&joined);
     }
-    return obj;
+    plx_jw_end(w);
 }
 
 static bool is_json_type(const char *type)
@@ -187,24 +198,18 @@ static void json_error_message(const cJSON *body, char *dst, size_t cap)
         plx_excerpt(msg->valuestring, strlen(msg->valuestring), EXCERPT_MAX, dst, cap);
 }
 
-/* Adds validated JSON text as is (cheaper than printing a parsed tree),
- * without the whitespace around it. */
-static plx_status add_raw_trimmed(cJSON *obj, const char *key, const char *text, size_t len)
+/* Writes validated JSON text as is, without the whitespace around it. */
+static void write_raw_trimmed(plx_jw *w, const char *key, const char *text, size_t len)
 {
     while (len && isspace((unsigned char)text[len - 1]))
         len--;
     while (len && isspace((unsigned char)*text))
         text++, len--;
-    if (text[len] == '\0')
-        return cJSON_AddRawToObject(obj, key, text) ? PLX_OK : PLX_ENOMEM;
-    char *copy = plx_strndup(text, len);
-    cJSON *added = copy ? cJSON_AddRawToObject(obj, key, copy) : NULL;
-    plx_free(copy);
-    return added ? PLX_OK : PLX_ENOMEM;
+    plx_jw_raw(w, key, text, len);
 }
 
-static plx_status add_body(const plx_provider *p, const plx_response *resp, bool failed,
-                           cJSON *result, char *service_message, size_t cap)
+static plx_status write_body(const plx_provider *p, const plx_response *resp, bool failed,
+                             plx_jw *w, char *service_message, size_t cap)
 {
     size_t len = 0;
     const char *body = plx_response_body(resp, &len);
@@ -212,45 +217,41 @@ static plx_status add_body(const plx_provider *p, const plx_response *resp, bool
         plx_excerpt(body, len, EXCERPT_MAX, service_message, cap);
     if (len == 0)
         return PLX_OK;
-    if (is_json_type(plx_response_header(resp, "content-type"))) {
+    bool says_json = is_json_type(plx_response_header(resp, "content-type"));
+    if (says_json) {
         cJSON *json = plx_json_parse_exact(body, len);
         if (json) {
             if (failed)
                 json_error_message(json, service_message, cap);
             cJSON_Delete(json);
-            return add_raw_trimmed(result, "body", body, len);
-        }
-        if (!failed) {
-            char excerpt[EXCERPT_MAX + 8];
-            plx_excerpt(body, len, 80, excerpt, sizeof excerpt);
-            cJSON_AddStringToObject(result, "body", plx_utf8_valid(body, len) ? body : "");
-            return plx_fail(p->ctx, PLX_EPROTOCOL, "reply says JSON but is not: '%s'", excerpt);
+            write_raw_trimmed(w, "body", body, len);
+            return PLX_OK;
         }
     }
-    if (plx_utf8_valid(body, len) && !memchr(body, '\0', len)) {
-        cJSON_AddStringToObject(result, "body", body);
-        return PLX_OK;
+    if (plx_utf8_valid(body, len) && !memchr(body, '\0', len))
+        plx_jw_string(w, "body", body, len);
+    else {
+        plx_buf b64 = {0};
+        if (plx_base64_encode(&b64, body, len) != PLX_OK)
+            return PLX_ENOMEM;
+        plx_jw_string(w, "body_base64", b64.data, b64.len);
+        plx_buf_free(&b64);
     }
-    plx_buf b64 = {0};
-    plx_status st = plx_base64_encode(&b64, body, len);
-    if (st == PLX_OK)
-        cJSON_AddStringToObject(result, "body_base64", b64.data);
-    plx_buf_free(&b64);
-    return st;
+    if (says_json && !failed) {
+        char excerpt[EXCERPT_MAX + 8];
+        plx_excerpt(body, len, 80, excerpt, sizeof excerpt);
+        return plx_fail(p->ctx, PLX_EPROTOCOL, "reply says JSON but is not: '%s'", excerpt);
+    }
+    return PLX_OK;
 }
 
 static plx_status http_parse(const plx_provider *p, const char *op, const plx_response *resp,
-                             bool failed, cJSON **result, char *service_message, size_t cap)
+                             bool failed, plx_jw *w, char *service_message, size_t cap)
 {
     (void)op;
-    cJSON *r = cJSON_CreateObject();
-    if (!r)
-        return PLX_ENOMEM;
-    plx_json_add_int(r, "status", resp->status);
-    cJSON_AddItemToObject(r, "headers", headers_object(resp));
-    plx_status st = add_body(p, resp, failed, r, service_message, cap);
-    *result = r;
-    return st;
+    plx_jw_int(w, "status", resp->status);
+    write_headers(w, resp);
+    return write_body(p, resp, failed, w, service_message, cap);
 }
 
 const plx_kind plx_kind_http = {

@@ -20,12 +20,14 @@ struct plx_kind {
      * request: PLX_EINVAL with a message naming the field. */
     plx_status (*build)(const plx_provider *p, const char *op, const cJSON *request,
                         plx_request **out);
-    /* Turns the final response into the result object. Called on success and
-     * on HTTP failure (failed = true); returns PLX_EPROTOCOL with a message
-     * when the reply is not what the protocol says. On failure it may write
-     * the service's own error message into service_message. */
+    /* Writes the members of the result object (the caller opened it and
+     * adds provider, attempts, latency_ms and error). Called on success and
+     * on HTTP failure (failed = true). Returns PLX_EPROTOCOL with a message
+     * when the reply is not what the protocol says, after writing complete
+     * members only. On failure it may write the service's own error message
+     * into service_message. */
     plx_status (*parse)(const plx_provider *p, const char *op, const plx_response *resp,
-                        bool failed, cJSON **result, char *service_message,
+                        bool failed, plx_jw *out, char *service_message,
                         size_t message_cap);
 };
 

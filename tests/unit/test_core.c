@@ -68,4 +68,25 @@ static void test_status_strings(void)
     CHECK_STR(plx_status_name((plx_status)-1), "PLX_UNKNOWN");
 }
 
-TEST_MAIN(test_buf, test_utf8, test_excerpt, test_redaction, test_status_strings)
+static void test_json_writer(void)
+{
+    plx_jw w = {0};
+    plx_jw_begin(&w, NULL);
+    plx_jw_string(&w, "s", "a\"b\\c\n\t\x01\xc3\xa4\xff end", 15);
+    plx_jw_int(&w, "neg", -42);
+    plx_jw_int(&w, "big", INT64_MIN);
+    plx_jw_bool(&w, "t", true);
+    plx_jw_begin(&w, "o");
+    plx_jw_raw(&w, "r", "[1,2]", 5);
+    plx_jw_end(&w);
+    plx_jw_end(&w);
+    char *out = plx_jw_finish(&w);
+    CHECK_STR(out, "{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\xc3\xa4\\u00ff end\","
+                   "\"neg\":-42,\"big\":-9223372036854775808,\"t\":true,\"o\":{\"r\":[1,2]}}");
+    cJSON *back = cJSON_Parse(out);
+    CHECK(back != NULL);
+    cJSON_Delete(back);
+    plx_free(out);
+}
+
+TEST_MAIN(test_json_writer, test_buf, test_utf8, test_excerpt, test_redaction, test_status_strings)
