@@ -26,37 +26,48 @@ static size_t utf8_len(const unsigned char *p, size_t left)
     return plx_utf8_valid(p, n) ? n : 0;
 }
 
+/* Bytes that end a plain run: controls, '"', '\\', and non-ASCII (checked
+ * for valid UTF-8). */
+static bool special(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
+static void put_escape(plx_jw *w, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    switch (c) {
+    case '"': put(w, "\\\"", 2); break;
+    case '\\': put(w, "\\\\", 2); break;
+    case '\n': put(w, "\\n", 2); break;
+    case '\t': put(w, "\\t", 2); break;
+    case '\r': put(w, "\\r", 2); break;
+    default: put(w, esc, 6);
+    }
+}
+
 /* Appends s as a quoted JSON string. Bytes that are not valid UTF-8 are
  * written as \u00XX so that the output always is. */
 static void put_string(plx_jw *w, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
+    if (w->status == PLX_OK)
+        w->status = plx_buf_reserve(&w->buf, len + 2);
     put(w, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = p[i];
-        size_t n = 1;
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+    size_t run = 0, i = 0;
+    while (i < len) {
+        while (i < len && !special(p[i]))
             i++;
-            continue;
-        }
-        if (c >= 0x80 && (n = utf8_len(p + i, len - i)) > 0) {
+        if (i == len)
+            break;
+        size_t n = p[i] >= 0x80 ? utf8_len(p + i, len - i) : 0;
+        if (n) {
             i += n;
             continue;
         }
         put(w, s + run, i - run);
-        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        if (c == '"' || c == '\\')
-            put(w, (const char[]){'\\', (char)c}, 2);
-        else if (c == '\n')
-            put(w, "\\n", 2);
-        else if (c == '\t')
-            put(w, "\\t", 2);
-        else if (c == '\r')
-            put(w, "\\r", 2);
-        else
-            put(w, esc, 6);
+        put_escape(w, p[i]);
         run = ++i;
     }
     put(w, s + run, len - run);

@@ -33,10 +33,10 @@ bool plx_header_value_valid(const char *value)
     return true;
 }
 
-plx_status plx_headers_add(plx_headers *h, const char *name, const char *value)
+/* name and value share one allocation: "name\0value\0". */
+plx_status plx_headers_add_n(plx_headers *h, const char *name, size_t name_len,
+                             const char *value, size_t value_len)
 {
-    if (!plx_header_name_valid(name) || !plx_header_value_valid(value))
-        return PLX_EINVAL;
     if (h->count == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 8;
         plx_header *items = realloc(h->items, cap * sizeof *items);
@@ -45,27 +45,37 @@ plx_status plx_headers_add(plx_headers *h, const char *name, const char *value)
         h->items = items;
         h->cap = cap;
     }
-    char *n = plx_strdup(name);
-    char *v = plx_strdup(value);
-    if (!n || !v) {
-        free(n);
-        free(v);
+    char *block = malloc(name_len + value_len + 2);
+    if (!block)
         return PLX_ENOMEM;
+    memcpy(block, name, name_len);
+    block[name_len] = '\0';
+    memcpy(block + name_len + 1, value, value_len);
+    block[name_len + 1 + value_len] = '\0';
+    if (!plx_header_name_valid(block) || !plx_header_value_valid(block + name_len + 1) ||
+        strlen(block) != name_len || strlen(block + name_len + 1) != value_len) {
+        free(block);
+        return PLX_EINVAL;
     }
-    h->items[h->count++] = (plx_header){n, v};
+    h->items[h->count++] = (plx_header){block, block + name_len + 1};
     return PLX_OK;
+}
+
+plx_status plx_headers_add(plx_headers *h, const char *name, const char *value)
+{
+    if (!name || !value)
+        return PLX_EINVAL;
+    return plx_headers_add_n(h, name, strlen(name), value, strlen(value));
 }
 
 void plx_headers_remove(plx_headers *h, const char *name)
 {
     size_t kept = 0;
     for (size_t i = 0; i < h->count; i++) {
-        if (strcasecmp(h->items[i].name, name) == 0) {
-            free(h->items[i].name);
-            free(h->items[i].value);
-        } else {
+        if (strcasecmp(h->items[i].name, name) == 0)
+            free(h->items[i].name); /* the value shares its allocation */
+        else
             h->items[kept++] = h->items[i];
-        }
     }
     h->count = kept;
 }
@@ -98,10 +108,8 @@ plx_status plx_headers_copy(plx_headers *dst, const plx_headers *src)
 
 void plx_headers_free(plx_headers *h)
 {
-    for (size_t i = 0; i < h->count; i++) {
-        free(h->items[i].name);
-        free(h->items[i].value);
-    }
+    for (size_t i = 0; i < h->count; i++)
+        free(h->items[i].name); /* the value shares its allocation */
     free(h->items);
     *h = (plx_headers){0};
 }

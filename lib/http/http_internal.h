@@ -56,6 +56,9 @@ struct plx_response {
 bool plx_header_name_valid(const char *name);
 bool plx_header_value_valid(const char *value);
 plx_status plx_headers_add(plx_headers *h, const char *name, const char *value);
+/* The same with lengths (no NUL needed); one allocation per header. */
+plx_status plx_headers_add_n(plx_headers *h, const char *name, size_t name_len,
+                             const char *value, size_t value_len);
 plx_status plx_headers_set(plx_headers *h, const char *name, const char *value);
 void plx_headers_remove(plx_headers *h, const char *name);
 const char *plx_headers_get(const plx_headers *h, const char *name);

@@ -130,12 +130,8 @@ static plx_status add_header_line(plx_response *resp, const char *line, size_t l
         v++;
     while (end > v && is_space(end[-1]))
         end--;
-    char *name = plx_strndup(line, (size_t)(colon - line));
-    char *value = plx_strndup(v, (size_t)(end - v));
-    plx_status st = name && value ? plx_response_add_header(resp, name, value)
-                                  : PLX_ENOMEM;
-    free(name);
-    free(value);
+    plx_status st = plx_headers_add_n(&resp->headers, line, (size_t)(colon - line), v,
+                                      (size_t)(end - v));
     return st == PLX_ENOMEM ? st : PLX_OK;
 }
 
