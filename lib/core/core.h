@@ -100,8 +100,6 @@ plx_status plx_json_parse(const plx_ctx *ctx, const char *text, const char *what
                           plx_status fail_status, cJSON **out);
 /* Prints compactly; NULL on allocation failure. */
 char *plx_json_print(const cJSON *json);
-/* Adds an integer member (without cJSON's slow double formatting). */
-cJSON *plx_json_add_int(cJSON *obj, const char *key, int64_t value);
 /* Parses exactly len bytes holding one JSON value (whitespace around it
  * allowed, nothing else); NULL if they do not. */
 cJSON *plx_json_parse_exact(const char *text, size_t len);

@@ -37,23 +37,6 @@ char *plx_json_print(const cJSON *json)
     return cJSON_PrintUnformatted(json);
 }
 
-cJSON *plx_json_add_int(cJSON *obj, const char *key, int64_t value)
-{
-    /* Raw digits: cJSON prints numbers with "%1.15g" and reads them back to
-     * check, several times the cost of the integer itself. */
-    char digits[24];
-    char *p = digits + sizeof digits;
-    uint64_t v = value < 0 ? (uint64_t)-(value + 1) + 1 : (uint64_t)value;
-    *--p = '\0';
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (value < 0)
-        *--p = '-';
-    return cJSON_AddRawToObject(obj, key, p);
-}
-
 cJSON *plx_json_parse_exact(const char *text, size_t len)
 {
     const char *end = NULL;
