@@ -8,7 +8,9 @@
 # PLX_TEST_CA_FILE (the CA that signed its certificate), runs COMMAND, stops
 # nginx and exits with COMMAND's status. Everything lives in a temporary
 # prefix (kept when PLX_TEST_KEEP=1). Exits 77 (skip) without nginx or
-# openssl. NGINX overrides the nginx binary.
+# openssl. NGINX overrides the nginx binary; NGINX_WRAP is a command put in
+# front of it (e.g. "taskset -c 1"); PLX_NGINX_CONF replaces nginx.conf.in
+# (same @PLACEHOLDERS@; /ok must answer with the instance token).
 set -u
 
 if [ $# -eq 0 ]; then
@@ -109,10 +111,11 @@ start_nginx() {
     https_port=$(random_port)
     [ "$http_port" != "$https_port" ] || return 1
     instance=$$-$RANDOM
-    fill "$here/nginx.conf.in" "$prefix/nginx.conf" &&
+    fill "${PLX_NGINX_CONF:-$here/nginx.conf.in}" "$prefix/nginx.conf" &&
     fill "$here/locations.conf.in" "$prefix/locations.conf" || return 1
     : > "$prefix/logs/error.log"
-    "$nginx" -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" \
+    # shellcheck disable=SC2086
+    ${NGINX_WRAP:-} "$nginx" -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" \
         </dev/null >>"$prefix/logs/nginx.out" 2>&1 &
     nginx_pid=$!
     for _ in $(seq 100); do
