@@ -119,7 +119,6 @@ void plx_jw_int(plx_jw *w, const char *key, int64_t v);
 void plx_jw_bool(plx_jw *w, const char *key, bool v);
 /* Appends already valid JSON text. */
 void plx_jw_raw(plx_jw *w, const char *key, const char *json, size_t len);
-void plx_jw_cjson(plx_jw *w, const char *key, const cJSON *item);
 /* The text (free with plx_free), or NULL after an error. */
 char *plx_jw_finish(plx_jw *w);
 

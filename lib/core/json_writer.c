@@ -129,17 +129,6 @@ void plx_jw_raw(plx_jw *w, const char *key, const char *json, size_t len)
     put(w, json, len);
 }
 
-void plx_jw_cjson(plx_jw *w, const char *key, const cJSON *item)
-{
-    char *text = plx_json_print(item);
-    if (!text) {
-        w->status = PLX_ENOMEM;
-        return;
-    }
-    plx_jw_raw(w, key, text, strlen(text));
-    plx_free(text);
-}
-
 char *plx_jw_finish(plx_jw *w)
 {
     if (w->status != PLX_OK) {

@@ -82,7 +82,7 @@ static plx_status set_headers(const plx_provider *p, const cJSON *request, plx_r
     return PLX_OK;
 }
 
-static plx_status set_body(const plx_provider *p, const cJSON *request, plx_request *req)
+static plx_status set_body(const cJSON *request, plx_request *req)
 {
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(request, "body");
     if (!body)
@@ -100,7 +100,6 @@ static plx_status set_body(const plx_provider *p, const cJSON *request, plx_requ
     plx_request_take_body(req, data, strlen(data));
     if (!plx_request_header(req, "content-type"))
         return plx_request_set_header(req, "Content-Type", type);
-    (void)p;
     return PLX_OK;
 }
 
@@ -132,7 +131,7 @@ static plx_status http_build(const plx_provider *p, const char *op, const cJSON 
     if (st == PLX_OK)
         st = set_headers(p, request, req);
     if (st == PLX_OK)
-        st = set_body(p, request, req);
+        st = set_body(request, req);
     if (st != PLX_OK) {
         plx_request_free(req);
         return st;
