@@ -52,7 +52,7 @@ static bool failure_retryable(plx_status st, int http)
 }
 
 static void write_error(plx_jw *w, plx_status st, const char *message, int http,
-                        const plx_response *resp)
+                        const plx_response *resp, const plx_reply *r)
 {
     plx_jw_begin(w, "error");
     plx_jw_string(w, "code", plx_status_name(st), strlen(plx_status_name(st)));
@@ -63,17 +63,34 @@ static void write_error(plx_jw *w, plx_status st, const char *message, int http,
     const char *rid = request_id(resp);
     if (rid)
         plx_jw_string(w, "request_id", rid, strlen(rid));
+    if (r->service_code[0])
+        plx_jw_string(w, "service_code", r->service_code, strlen(r->service_code));
+    if (r->service_message[0])
+        plx_jw_string(w, "service_message", r->service_message, strlen(r->service_message));
+    plx_jw_end(w);
+}
+
+/* "usage" when the reply reported tokens. */
+static void write_usage(plx_jw *w, const plx_usage *u)
+{
+    if (u->input_tokens < 0 && u->output_tokens < 0)
+        return;
+    plx_jw_begin(w, "usage");
+    plx_jw_int(w, "input_tokens", u->input_tokens < 0 ? 0 : u->input_tokens);
+    plx_jw_int(w, "output_tokens", u->output_tokens < 0 ? 0 : u->output_tokens);
     plx_jw_end(w);
 }
 
 /* Lets the kind write the reply's members. Updates *st when the reply does
  * not parse. */
 static void parse_reply(plx_provider *p, const char *op, plx_exchange *x, plx_status *st,
-                        plx_jw *w, char *service_message, size_t cap)
+                        plx_reply *r)
 {
     if (!x->resp || x->resp->status == 0 || (*st != PLX_OK && x->resp->status < 300))
         return;
-    plx_status ps = p->kind->parse(p, op, x->resp, *st != PLX_OK, w, service_message, cap);
+    r->resp = x->resp;
+    r->failed = *st != PLX_OK;
+    plx_status ps = p->kind->parse(p, op, r);
     if (ps != PLX_OK && *st == PLX_OK) {
         *st = ps;
         snprintf(x->message, sizeof x->message, "%s", plx_errmsg_current());
@@ -84,10 +101,11 @@ plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
                            char **response_json)
 {
     plx_status st = x->status;
-    char service_message[512] = "";
     plx_jw w = {0};
+    plx_reply r = {.out = &w, .usage = {.input_tokens = -1, .output_tokens = -1}};
     plx_jw_begin(&w, NULL);
-    parse_reply(p, op, x, &st, &w, service_message, sizeof service_message);
+    parse_reply(p, op, x, &st, &r);
+    write_usage(&w, &r.usage);
     int http = x->resp ? x->resp->status : 0;
     plx_jw_string(&w, "provider", p->name, strlen(p->name));
     plx_jw_int(&w, "attempts", x->attempts);
@@ -97,8 +115,8 @@ plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
     count(st == PLX_OK ? &p->stats.succeeded : &p->stats.failed, 1);
     if (st != PLX_OK) {
         plx_fail(p->ctx, st, "provider '%s', op '%s': %s%s%s", p->name, op, x->message,
-                 service_message[0] ? ": " : "", service_message);
-        write_error(&w, st, plx_errmsg_current(), http, x->resp);
+                 r.service_message[0] ? ": " : "", r.service_message);
+        write_error(&w, st, plx_errmsg_current(), http, x->resp, &r);
     }
     plx_jw_end(&w);
     plx_exchange_cleanup(x);

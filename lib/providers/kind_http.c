@@ -207,9 +207,13 @@ static void write_raw_trimmed(plx_jw *w, const char *key, const char *text, size
     plx_jw_raw(w, key, text, len);
 }
 
-static plx_status write_body(const plx_provider *p, const plx_response *resp, bool failed,
-                             plx_jw *w, char *service_message, size_t cap)
+static plx_status write_body(const plx_provider *p, plx_reply *r)
 {
+    const plx_response *resp = r->resp;
+    bool failed = r->failed;
+    plx_jw *w = r->out;
+    char *service_message = r->service_message;
+    size_t cap = sizeof r->service_message;
     size_t len = 0;
     const char *body = plx_response_body(resp, &len);
     if (failed)
@@ -244,13 +248,12 @@ static plx_status write_body(const plx_provider *p, const plx_response *resp, bo
     return PLX_OK;
 }
 
-static plx_status http_parse(const plx_provider *p, const char *op, const plx_response *resp,
-                             bool failed, plx_jw *w, char *service_message, size_t cap)
+static plx_status http_parse(const plx_provider *p, const char *op, plx_reply *r)
 {
     (void)op;
-    plx_jw_int(w, "status", resp->status);
-    write_headers(w, resp);
-    return write_body(p, resp, failed, w, service_message, cap);
+    plx_jw_int(r->out, "status", r->resp->status);
+    write_headers(r->out, r->resp);
+    return write_body(p, r);
 }
 
 const plx_kind plx_kind_http = {

@@ -253,6 +253,7 @@ void plx_provider_destroy(plx_provider *p)
         p->kind->release(p->kind_state);
     plx_auth_funcs_unref(p->auth);
     plx_transport_funcs_unref(p->transport);
+    plx_transport_funcs_unref(p->kind_transport);
     plx_circuit_destroy(&p->circuit);
     plx_ratelimit_destroy(&p->ratelimit);
     plx_headers_free(&p->headers);
@@ -298,7 +299,9 @@ plx_status plx_provider_request(const plx_provider *p, const char *method,
 
 const plx_transport_funcs *plx_provider_transport(plx_provider *p)
 {
-    return p->transport ? p->transport : plx_ctx_transport(p->ctx);
+    if (p->transport)
+        return p->transport;
+    return p->kind_transport ? p->kind_transport : plx_ctx_transport(p->ctx);
 }
 
 PLX_API plx_status plx_provider_new(plx_ctx *ctx, const char *kind, const char *config_json,

@@ -7,6 +7,25 @@
 
 typedef struct plx_kind plx_kind;
 
+/* Token usage a reply reports; -1 where unknown. */
+typedef struct plx_usage {
+    char model[128];            /* the model that answered, "" if unknown */
+    int64_t input_tokens;
+    int64_t output_tokens;
+} plx_usage;
+
+/* What a kind's parse reads and reports. */
+typedef struct plx_reply {
+    const plx_response *resp;
+    bool failed;                /* the HTTP exchange failed: describe the error */
+    plx_jw *out;                /* the result object, opened by the caller */
+    /* On failure, the service's own error message and code, if it sent
+     * them (e.g. "context_length_exceeded"); they go into result.error. */
+    char service_message[512];
+    char service_code[96];
+    plx_usage usage;            /* for cost tracking; the caller writes "usage" */
+} plx_reply;
+
 /* What a kind needs to build and parse. Adapters do no I/O. */
 struct plx_kind {
     const char *name;
@@ -20,15 +39,13 @@ struct plx_kind {
      * request: PLX_EINVAL with a message naming the field. */
     plx_status (*build)(const plx_provider *p, const char *op, const cJSON *request,
                         plx_request **out);
-    /* Writes the members of the result object (the caller opened it and
-     * adds provider, attempts, latency_ms and error). Called on success and
-     * on HTTP failure (failed = true). Returns PLX_EPROTOCOL with a message
-     * when the reply is not what the protocol says, after writing complete
-     * members only. On failure it may write the service's own error message
-     * into service_message. */
-    plx_status (*parse)(const plx_provider *p, const char *op, const plx_response *resp,
-                        bool failed, plx_jw *out, char *service_message,
-                        size_t message_cap);
+    /* Writes the members of the result object into r->out (the caller
+     * opened it and adds provider, attempts, latency_ms, usage, cost_usd
+     * and error). Called on success and on HTTP failure (r->failed). Returns
+     * PLX_EPROTOCOL with a message when the reply is not what the protocol
+     * says, after writing complete members only. Fills r->usage when the
+     * reply reports tokens, and r->service_message/code on failure. */
+    plx_status (*parse)(const plx_provider *p, const char *op, plx_reply *r);
 };
 
 /* Built-in kinds, by name (kinds.c); NULL if unknown. */
@@ -59,7 +76,10 @@ struct plx_provider {
     size_t max_reply_bytes;
     bool compression;             /* ask for compressed replies */
     plx_auth_funcs *auth;         /* configured or set; may be NULL */
-    plx_transport_funcs *transport; /* set by the user; NULL: the ctx's */
+    plx_transport_funcs *transport; /* set by the user; NULL: the kind's or ctx's */
+    plx_transport_funcs *kind_transport; /* an in-process transport a kind's
+                                           configure may install (kinds that
+                                           compute locally); NULL: the ctx's */
     plx_provider_stats_counters stats; /* updated atomically */
 };
 
