@@ -6,6 +6,14 @@
 #include "../resilience/resilience.h"
 
 typedef struct plx_kind plx_kind;
+typedef struct plx_stream plx_stream;
+
+/* How a streamed reply is framed. */
+typedef enum plx_framing {
+    PLX_FRAMING_NONE = 0,       /* the kind does not stream */
+    PLX_FRAMING_SSE,            /* text/event-stream */
+    PLX_FRAMING_AWS_EVENTSTREAM /* application/vnd.amazon.eventstream */
+} plx_framing;
 
 /* Token usage a reply reports; -1 where unknown. */
 typedef struct plx_usage {
@@ -46,6 +54,14 @@ struct plx_kind {
      * says, after writing complete members only. Fills r->usage when the
      * reply reports tokens, and r->service_message/code on failure. */
     plx_status (*parse)(const plx_provider *p, const char *op, plx_reply *r);
+    /* Streaming chat. build is called with op "chat_stream" and must ask
+     * the service to stream; each decoded event of a 2xx reply goes to
+     * stream_event (event: the SSE event name, "message" when absent, or
+     * the event-stream ":event-type"; data: the SSE data / the message
+     * payload). A failed reply goes to parse (op "chat", r->failed). */
+    plx_framing stream_framing;
+    plx_status (*stream_event)(const plx_provider *p, plx_stream *s, const char *event,
+                               const char *data, size_t len);
 };
 
 /* Built-in kinds, by name (kinds.c); NULL if unknown. */
