@@ -67,6 +67,19 @@ plx_status plx_cfg_int(const plx_cfg *cfg, const cJSON *obj, const char *key,
     return PLX_OK;
 }
 
+plx_status plx_cfg_double(const plx_cfg *cfg, const cJSON *obj, const char *key,
+                          double min, double max, double *out)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!item)
+        return PLX_OK;
+    double v = item->valuedouble;
+    if (!cJSON_IsNumber(item) || !isfinite(v) || v < min || v > max)
+        return plx_cfg_fail(cfg, key, "expected a number from %g to %g", min, max);
+    *out = v;
+    return PLX_OK;
+}
+
 plx_status plx_cfg_bool(const plx_cfg *cfg, const cJSON *obj, const char *key,
                         bool *out)
 {

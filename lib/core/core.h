@@ -117,6 +117,9 @@ void plx_jw_end(plx_jw *w);
 void plx_jw_string(plx_jw *w, const char *key, const char *s, size_t len);
 void plx_jw_int(plx_jw *w, const char *key, int64_t v);
 void plx_jw_bool(plx_jw *w, const char *key, bool v);
+/* A number that reads back exactly; NaN and infinities become null. */
+void plx_jw_double(plx_jw *w, const char *key, double v);
+void plx_jw_null(plx_jw *w, const char *key);
 /* Appends already valid JSON text. */
 void plx_jw_raw(plx_jw *w, const char *key, const char *json, size_t len);
 /* The text (free with plx_free), or NULL after an error. */
@@ -134,6 +137,9 @@ plx_status plx_cfg_check_keys(const plx_cfg *cfg, const cJSON *obj,
  * default) and fails with PLX_ECONFIG when it is present but invalid. */
 plx_status plx_cfg_int(const plx_cfg *cfg, const cJSON *obj, const char *key,
                        int64_t min, int64_t max, int64_t *out);
+/* A finite number from min to max. */
+plx_status plx_cfg_double(const plx_cfg *cfg, const cJSON *obj, const char *key,
+                          double min, double max, double *out);
 plx_status plx_cfg_bool(const plx_cfg *cfg, const cJSON *obj, const char *key,
                         bool *out);
 plx_status plx_cfg_string(const plx_cfg *cfg, const cJSON *obj, const char *key,

@@ -2,6 +2,9 @@
  * instead of built as a cJSON tree and printed (several times cheaper). */
 #include "core.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void put(plx_jw *w, const char *s, size_t n)
@@ -115,6 +118,31 @@ void plx_jw_int(plx_jw *w, const char *key, int64_t v)
         *--p = '-';
     put_key(w, key);
     put(w, p, (size_t)(digits + sizeof digits - p));
+}
+
+void plx_jw_double(plx_jw *w, const char *key, double v)
+{
+    if (!isfinite(v)) {
+        plx_jw_null(w, key);
+        return;
+    }
+    char text[32];
+    int n = snprintf(text, sizeof text, "%.17g", v);
+    /* The shortest of %.15g/%.17g that reads back the same. */
+    char shorter[32];
+    int m = snprintf(shorter, sizeof shorter, "%.15g", v);
+    if (strtod(shorter, NULL) == v) {
+        memcpy(text, shorter, (size_t)m + 1);
+        n = m;
+    }
+    put_key(w, key);
+    put(w, text, (size_t)n);
+}
+
+void plx_jw_null(plx_jw *w, const char *key)
+{
+    put_key(w, key);
+    put(w, "null", 4);
 }
 
 void plx_jw_bool(plx_jw *w, const char *key, bool v)
