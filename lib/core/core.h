@@ -114,6 +114,8 @@ typedef struct plx_jw {
 } plx_jw;
 void plx_jw_begin(plx_jw *w, const char *key);   /* an object */
 void plx_jw_end(plx_jw *w);
+void plx_jw_begin_array(plx_jw *w, const char *key);
+void plx_jw_end_array(plx_jw *w);
 void plx_jw_string(plx_jw *w, const char *key, const char *s, size_t len);
 void plx_jw_int(plx_jw *w, const char *key, int64_t v);
 void plx_jw_bool(plx_jw *w, const char *key, bool v);

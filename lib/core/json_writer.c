@@ -99,6 +99,19 @@ void plx_jw_end(plx_jw *w)
     w->need_comma = true;
 }
 
+void plx_jw_begin_array(plx_jw *w, const char *key)
+{
+    put_key(w, key);
+    put(w, "[", 1);
+    w->need_comma = false;
+}
+
+void plx_jw_end_array(plx_jw *w)
+{
+    put(w, "]", 1);
+    w->need_comma = true;
+}
+
 void plx_jw_string(plx_jw *w, const char *key, const char *s, size_t len)
 {
     put_key(w, key);
