@@ -32,6 +32,7 @@ struct plx_ctx {
     struct plx_provider **providers;
     size_t provider_count;
     struct plx_async *async;
+    struct plx_costs *costs;       /* usage totals, pricing, ctx budget */
 };
 
 /* ---- ctx core (lib/core/ctx.c) ---- */

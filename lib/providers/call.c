@@ -1,6 +1,6 @@
 /* A call: request JSON -> kind build -> exchange -> kind parse -> result JSON.
  * Shared by the blocking plx_call and the async engine. */
-#include "providers.h"
+#include "pricing.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,16 +19,24 @@ plx_status plx_call_prepare(plx_provider *p, const char *op, const char *request
     plx_status st = plx_json_parse(p->ctx, request_json, "request", PLX_EINVAL, &request);
     if (st == PLX_OK && !cJSON_IsObject(request))
         st = plx_fail(p->ctx, PLX_EINVAL, "request: expected a JSON object");
+    if (st == PLX_OK)
+        st = plx_costs_admit(p);
     plx_request *req = NULL;
     if (st == PLX_OK)
         st = p->kind->build(p, op, request, &req);
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(request, "model");
+    char tag[sizeof x->tag] = "";
+    if (cJSON_IsString(model))
+        snprintf(tag, sizeof tag, "%s", model->valuestring);
     cJSON_Delete(request);
     if (st != PLX_OK) {
         plx_errmsg_prefix(p->ctx, "provider '%s', op '%s'", p->name, op);
         return st;
     }
     count(&p->stats.calls, 1);
-    return plx_exchange_init(x, p->ctx, &p->policy, p->auth, p->name, req);
+    st = plx_exchange_init(x, p->ctx, &p->policy, p->auth, p->name, req);
+    memcpy(x->tag, tag, sizeof tag);
+    return st;
 }
 
 /* The first request-id header a service sent, or NULL. */
@@ -70,15 +78,23 @@ static void write_error(plx_jw *w, plx_status st, const char *message, int http,
     plx_jw_end(w);
 }
 
-/* "usage" when the reply reported tokens. */
-static void write_usage(plx_jw *w, const plx_usage *u)
+/* "usage" and "cost_usd" (null when the model has no known price) when the
+ * reply reported tokens; the model defaults to the one the request named. */
+void plx_call_write_usage(plx_provider *p, plx_jw *w, plx_usage *u, const char *model)
 {
     if (u->input_tokens < 0 && u->output_tokens < 0)
         return;
+    if (!u->model[0] && model)
+        snprintf(u->model, sizeof u->model, "%s", model);
     plx_jw_begin(w, "usage");
     plx_jw_int(w, "input_tokens", u->input_tokens < 0 ? 0 : u->input_tokens);
     plx_jw_int(w, "output_tokens", u->output_tokens < 0 ? 0 : u->output_tokens);
     plx_jw_end(w);
+    double cost = 0;
+    if (plx_costs_record(p, u, &cost))
+        plx_jw_double(w, "cost_usd", cost);
+    else
+        plx_jw_null(w, "cost_usd");
 }
 
 /* Lets the kind write the reply's members. Updates *st when the reply does
@@ -105,7 +121,7 @@ plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
     plx_reply r = {.out = &w, .usage = {.input_tokens = -1, .output_tokens = -1}};
     plx_jw_begin(&w, NULL);
     parse_reply(p, op, x, &st, &r);
-    write_usage(&w, &r.usage);
+    plx_call_write_usage(p, &w, &r.usage, x->tag);
     int http = x->resp ? x->resp->status : 0;
     plx_jw_string(&w, "provider", p->name, strlen(p->name));
     plx_jw_int(&w, "attempts", x->attempts);

@@ -1,10 +1,11 @@
 /* plx_ctx_new from a JSON config, plx_ctx_free, and named providers. */
-#include "providers.h"
+#include "pricing.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const TOP_KEYS[] = {"log_level", "providers", NULL};
+static const char *const TOP_KEYS[] = {"log_level", "providers", "pricing", "max_cost_usd",
+                                        NULL};
 
 static plx_status read_log_level(plx_ctx *ctx, const plx_cfg *cfg, const cJSON *config)
 {
@@ -65,10 +66,24 @@ static plx_status read_providers(plx_ctx *ctx, const plx_cfg *cfg, const cJSON *
     return PLX_OK;
 }
 
+/* "pricing" (a LiteLLM-format file or object) and the ctx budget. */
+static plx_status read_costs(plx_ctx *ctx, const plx_cfg *cfg, const cJSON *config)
+{
+    double max_cost = 0;
+    plx_pricing *pricing = NULL;
+    const cJSON *table = cJSON_GetObjectItemCaseSensitive(config, "pricing");
+    plx_status st = plx_cfg_double(cfg, config, "max_cost_usd", 0, 1e12, &max_cost);
+    if (st == PLX_OK && table)
+        st = plx_pricing_load(ctx, cfg, table, &pricing);
+    if (st == PLX_OK)
+        st = plx_costs_init(ctx, pricing, max_cost);
+    return st;
+}
+
 static plx_status configure(plx_ctx *ctx, const char *config_json)
 {
     if (!config_json || !*config_json)
-        return PLX_OK;
+        return plx_costs_init(ctx, NULL, 0);
     cJSON *config = NULL;
     plx_status st = plx_json_parse(ctx, config_json, "config", PLX_ECONFIG, &config);
     if (st == PLX_OK && !cJSON_IsObject(config))
@@ -78,6 +93,8 @@ static plx_status configure(plx_ctx *ctx, const char *config_json)
         st = plx_cfg_check_keys(&cfg, config, TOP_KEYS);
     if (st == PLX_OK)
         st = read_log_level(ctx, &cfg, config);
+    if (st == PLX_OK)
+        st = read_costs(ctx, &cfg, config);
     if (st == PLX_OK)
         st = read_providers(ctx, &cfg, config);
     cJSON_Delete(config);
@@ -114,6 +131,7 @@ PLX_API void plx_ctx_free(plx_ctx *ctx)
     for (size_t i = 0; i < ctx->provider_count; i++)
         plx_provider_destroy(ctx->providers[i]);
     free(ctx->providers);
+    plx_costs_free(ctx);
     plx_ctx_release_http(ctx);
     plx_ctx_release_core(ctx);
 }

@@ -1,5 +1,5 @@
 /* Provider objects: common configuration, requests, stats, handles. */
-#include "providers.h"
+#include "pricing.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 static const char *const COMMON_KEYS[] = {
     "kind", "base_url", "auth", "headers", "timeout_ms", "connect_timeout_ms",
     "deadline_ms", "retry", "circuit", "rate_limit", "tls", "max_reply_bytes",
-    "max_redirects", "compression", NULL};
+    "max_redirects", "compression", "max_cost_usd", NULL};
 
 static plx_status check_keys(const plx_cfg *cfg, const cJSON *config, const plx_kind *kind)
 {
@@ -181,6 +181,8 @@ static plx_status read_common(plx_provider *p, const plx_cfg *cfg, const cJSON *
     if (st == PLX_OK)
         st = plx_cfg_bool(cfg, config, "compression", &p->compression);
     if (st == PLX_OK)
+        st = plx_cfg_double(cfg, config, "max_cost_usd", 0, 1e12, &p->max_cost_usd);
+    if (st == PLX_OK)
         st = plx_cfg_int(cfg, config, "max_reply_bytes", 1, INT64_C(1) << 40, &max_reply);
     p->max_reply_bytes = (size_t)max_reply;
     if (st == PLX_OK)
@@ -249,6 +251,7 @@ void plx_provider_destroy(plx_provider *p)
 {
     if (!p)
         return;
+    plx_costs_forget(p);
     if (p->kind && p->kind->release)
         p->kind->release(p->kind_state);
     plx_auth_funcs_unref(p->auth);

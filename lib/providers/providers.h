@@ -97,6 +97,8 @@ struct plx_provider {
                                            configure may install (kinds that
                                            compute locally); NULL: the ctx's */
     plx_provider_stats_counters stats; /* updated atomically */
+    double max_cost_usd;          /* budget; 0: none */
+    double spent_usd;             /* guarded by the ctx's costs lock */
 };
 
 /* Creates a provider from its config object (cfg->path names it). */
@@ -119,6 +121,10 @@ plx_status plx_call_prepare(plx_provider *p, const char *op, const char *request
 /* Turns a finished exchange into the result JSON and its status; cleans up x. */
 plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
                            char **response_json);
+
+/* Writes "usage" and "cost_usd" for a reply that reported tokens, and adds
+ * them to the ctx's totals (call.c). model: the request's, if any. */
+void plx_call_write_usage(plx_provider *p, plx_jw *w, plx_usage *u, const char *model);
 
 /* Async engine (async.c). */
 void plx_async_free(plx_ctx *ctx);

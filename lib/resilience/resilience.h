@@ -105,6 +105,7 @@ typedef struct plx_exchange {
     bool finished;
     plx_status status;
     char message[512];            /* detail for the result's error */
+    char tag[128];                /* the caller's label (the request's model) */
 } plx_exchange;
 
 /* Takes ownership of req. */
