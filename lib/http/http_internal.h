@@ -23,8 +23,12 @@ typedef struct plx_tls_options {
     const char *ca_dir;
 } plx_tls_options;
 
-/* Receives body bytes as they arrive instead of buffering them (streaming). */
-typedef plx_status (*plx_body_sink_fn)(const void *data, size_t len, void *user_data);
+/* Receives body bytes as they arrive instead of buffering them (streaming).
+ * resp has the status and headers already (transports set them before the
+ * first body byte); a sink may buffer into resp->body itself, e.g. an error
+ * reply. A non-OK return aborts the transfer with that status. */
+typedef plx_status (*plx_body_sink_fn)(plx_response *resp, const void *data, size_t len,
+                                       void *user_data);
 
 struct plx_request {
     char *method;

@@ -112,6 +112,6 @@ PLX_API plx_status plx_response_append_body(plx_response *resp, const void *data
         return PLX_ETOOBIG;
     resp->received += len;
     if (resp->sink)
-        return resp->sink(data, len, resp->sink_data);
+        return resp->sink(resp, data, len, resp->sink_data);
     return plx_buf_append(&resp->body, data, len);
 }

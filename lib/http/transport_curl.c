@@ -148,6 +148,14 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
         x->resp->status = 0;
         return len;
     }
+    /* The blank line ending a header block: body sinks see the status. */
+    if (len <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
+        long code = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+        if (code >= 200 && code <= 999)
+            x->resp->status = (int)code;
+        return len;
+    }
     if (add_header_line(x->resp, buf, len) != PLX_OK)
         return abort_with(x, PLX_ENOMEM, "out of memory storing reply headers");
     return len;
@@ -416,6 +424,7 @@ static plx_status xfer_finish(xfer *x, CURLcode rc)
     plx_status st = x->cb_status != PLX_OK ? x->cb_status : map_curl_code(rc);
     if (st != PLX_OK) {
         set_failure_message(x, rc);
+        x->resp->status = 0; /* an incomplete reply has no status */
         return st;
     }
     long code = 0;

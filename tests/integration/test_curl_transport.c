@@ -433,10 +433,12 @@ static void test_reply_cap(void)
     }
 }
 
-static plx_status failing_sink(const void *data, size_t len, void *ud)
+static plx_status failing_sink(plx_response *resp, const void *data, size_t len, void *ud)
 {
     (void)data;
     size_t *seen = ud;
+    if (resp->status != 200)
+        return PLX_EPROTOCOL; /* the status must be known before the body */
     *seen += len;
     return *seen > 100000 ? PLX_EIO : PLX_OK;
 }
