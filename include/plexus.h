@@ -18,5 +18,6 @@
 #include "plexus/ctx.h"
 #include "plexus/http.h"
 #include "plexus/provider.h"
+#include "plexus/chat.h"
 
 #endif

@@ -97,16 +97,22 @@ void plx_call_write_usage(plx_provider *p, plx_jw *w, plx_usage *u, const char *
         plx_jw_null(w, "cost_usd");
 }
 
-/* Lets the kind write the reply's members. Updates *st when the reply does
- * not parse. */
+/* Lets the kind (or a stream's writer, for anything but an HTTP error
+ * reply) write the reply's members. Updates *st when the reply does not
+ * parse. */
 static void parse_reply(plx_provider *p, const char *op, plx_exchange *x, plx_status *st,
-                        plx_reply *r)
+                        plx_reply *r, const plx_reply_writer *writer)
 {
-    if (!x->resp || x->resp->status == 0 || (*st != PLX_OK && x->resp->status < 300))
-        return;
+    bool http_error = x->resp && x->resp->status >= 300;
     r->resp = x->resp;
     r->failed = *st != PLX_OK;
-    plx_status ps = p->kind->parse(p, op, r);
+    plx_status ps;
+    if (writer && !http_error)
+        ps = writer->write(p, r, writer->user_data);
+    else if (!x->resp || x->resp->status == 0 || (*st != PLX_OK && x->resp->status < 300))
+        return;
+    else
+        ps = p->kind->parse(p, op, r);
     if (ps != PLX_OK && *st == PLX_OK) {
         *st = ps;
         snprintf(x->message, sizeof x->message, "%s", plx_errmsg_current());
@@ -116,11 +122,17 @@ static void parse_reply(plx_provider *p, const char *op, plx_exchange *x, plx_st
 plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
                            char **response_json)
 {
+    return plx_call_finish_with(p, op, x, NULL, response_json);
+}
+
+plx_status plx_call_finish_with(plx_provider *p, const char *op, plx_exchange *x,
+                                const plx_reply_writer *writer, char **response_json)
+{
     plx_status st = x->status;
     plx_jw w = {0};
     plx_reply r = {.out = &w, .usage = {.input_tokens = -1, .output_tokens = -1}};
     plx_jw_begin(&w, NULL);
-    parse_reply(p, op, x, &st, &r);
+    parse_reply(p, op, x, &st, &r, writer);
     plx_call_write_usage(p, &w, &r.usage, x->tag);
     int http = x->resp ? x->resp->status : 0;
     plx_jw_string(&w, "provider", p->name, strlen(p->name));

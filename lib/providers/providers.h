@@ -122,6 +122,18 @@ plx_status plx_call_prepare(plx_provider *p, const char *op, const char *request
 plx_status plx_call_finish(plx_provider *p, const char *op, plx_exchange *x,
                            char **response_json);
 
+/* Writes a result's members instead of the kind's parse, for replies that
+ * are not HTTP errors (also when the transport failed: r->resp may be NULL
+ * and r->failed set). Returns the call's status. */
+typedef struct plx_reply_writer {
+    plx_status (*write)(plx_provider *p, plx_reply *r, void *user_data);
+    void *user_data;
+} plx_reply_writer;
+
+/* plx_call_finish with a writer (NULL: the kind's parse). */
+plx_status plx_call_finish_with(plx_provider *p, const char *op, plx_exchange *x,
+                                const plx_reply_writer *writer, char **response_json);
+
 /* Writes "usage" and "cost_usd" for a reply that reported tokens, and adds
  * them to the ctx's totals (call.c). model: the request's, if any. */
 void plx_call_write_usage(plx_provider *p, plx_jw *w, plx_usage *u, const char *model);
