@@ -3,6 +3,7 @@
  * stream_event handler and the accumulator (stream.c), on the calling
  * thread, as the bytes arrive. */
 #include "stream_internal.h"
+#include "../http/eventstream.h"
 #include "../http/sse.h"
 
 #include <stdio.h>
@@ -23,9 +24,26 @@ typedef struct stream_call {
     plx_exchange x;
     plx_policy policy;      /* a copy: retries stop once text was delivered */
     plx_stream s;
-    plx_sse sse;
+    plx_framing framing;
+    plx_sse sse;            /* one of these two, by framing */
+    plx_evs evs;
     uint32_t attempt;       /* the attempt the decoder's state belongs to */
 } stream_call;
+
+static plx_status on_frame(const char *event, const char *data, size_t len, void *user_data);
+
+static plx_status decoder_feed(stream_call *c, const void *data, size_t len)
+{
+    if (c->framing == PLX_FRAMING_SSE)
+        return plx_sse_feed(&c->sse, data, len, on_frame, c);
+    return plx_evs_feed(&c->evs, data, len, on_frame, c);
+}
+
+/* The body ended; true if it ended inside an event. Resets the decoder. */
+static bool decoder_finish(stream_call *c)
+{
+    return c->framing == PLX_FRAMING_SSE ? plx_sse_finish(&c->sse) : plx_evs_finish(&c->evs);
+}
 
 static plx_status on_frame(const char *event, const char *data, size_t len, void *user_data)
 {
@@ -41,7 +59,7 @@ static void start_attempt(stream_call *c)
     void *ud = c->s.user_data;
     plx_stream_cleanup(&c->s);
     plx_stream_init(&c->s, fn, ud);
-    plx_sse_finish(&c->sse);
+    decoder_finish(c);
     c->attempt = c->x.attempts;
 }
 
@@ -53,7 +71,7 @@ static plx_status stream_sink(plx_response *resp, const void *data, size_t len,
         return plx_buf_append(&resp->body, data, len); /* an error reply, for parse */
     if (c->attempt != c->x.attempts)
         start_attempt(c);
-    plx_status st = plx_sse_feed(&c->sse, data, len, on_frame, c);
+    plx_status st = decoder_feed(c, data, len);
     if (c->s.delivered)
         c->policy.retry.max_attempts = c->x.attempts;
     return st;
@@ -71,7 +89,7 @@ static plx_status write_stream_result(plx_provider *p, plx_reply *r, void *user_
     snprintf(r->usage.model, sizeof r->usage.model, "%s", s->model);
     r->usage.input_tokens = s->input_tokens;
     r->usage.output_tokens = s->output_tokens;
-    bool cut = plx_sse_finish(&c->sse);
+    bool cut = decoder_finish(c);
     if (r->failed)
         return PLX_OK;
     if (s->error != PLX_OK) {
@@ -112,14 +130,15 @@ PLX_API plx_status plx_chat_stream(plx_provider *p, const char *request_json,
     if (!p || !request_json || !on_delta || !response_json)
         return plx_fail(p ? p->ctx : NULL, PLX_EINVAL, "plx_chat_stream: provider, "
                         "request, on_delta and response must not be NULL");
-    if (p->kind->stream_framing != PLX_FRAMING_SSE || !p->kind->stream_event)
+    if (p->kind->stream_framing == PLX_FRAMING_NONE || !p->kind->stream_event)
         return chat_in_one_delta(p, request_json, on_delta, user_data, response_json);
     const plx_transport_funcs *t = plx_provider_transport(p);
     if (!t)
         return PLX_ENOMEM;
-    stream_call c = {.p = p, .policy = p->policy};
+    stream_call c = {.p = p, .policy = p->policy, .framing = p->kind->stream_framing};
     plx_stream_init(&c.s, on_delta, user_data);
     plx_sse_init(&c.sse, 0);
+    plx_evs_init(&c.evs, 0);
     plx_status st = plx_call_prepare(p, "chat_stream", request_json, &c.x);
     if (st == PLX_OK) {
         c.x.policy = &c.policy;
@@ -131,5 +150,6 @@ PLX_API plx_status plx_chat_stream(plx_provider *p, const char *request_json,
     }
     plx_stream_cleanup(&c.s);
     plx_sse_free(&c.sse);
+    plx_evs_free(&c.evs);
     return st;
 }
