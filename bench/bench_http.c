@@ -7,6 +7,12 @@
  *   plx  N>1    plx_call_async + plx_ctx_poll with N calls in flight, a new
  *               call started from each done callback
  *
+ * --mode chat: the plexus side calls op "chat" on an "openai" provider (the
+ * canonical request, mapped to the OpenAI wire format, the reply parsed
+ * into the canonical result); the raw side POSTs the very bytes plexus
+ * sends (captured once at start) with the same headers and checks the
+ * reply's status only.
+ *
  * For each case: requests per second (wall) and client CPU microseconds per
  * request (CLOCK_PROCESS_CPUTIME_ID; user/sys split from getrusage), then
  * plexus/raw ratios. Every reply is checked (HTTP 200, non-empty body); a
@@ -48,6 +54,7 @@ typedef struct options {
     int conc[8];
     int nconc;
     bool run_raw, run_plx;
+    bool chat;                 /* --mode chat */
     bool json;
     int server_pid;            /* nginx worker, to report its CPU too (0: none) */
 } options;
@@ -57,7 +64,9 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: bench_http --url URL [options]\n"
         "  --url URL          base URL of the server (or env PLX_BENCH_URL)\n"
-        "  --path PATH        request path (default /ok)\n"
+        "  --path PATH        request path (default /ok; chat: /v1/chat/completions)\n"
+        "  --mode http|chat   plexus side: an \"http\" provider, or op \"chat\" of an\n"
+        "                     \"openai\" provider (default http)\n"
         "  --seconds S        measure each case for S seconds (default 0.7)\n"
         "  --requests N       measure each case for N requests instead\n"
         "  --warmup S         warm-up seconds before each measurement (default 0.15)\n"
@@ -114,6 +123,12 @@ static bool parse_args(options *o, int argc, char **argv)
             o->url = v;
         else if (strcmp(a, "--path") == 0)
             o->path = v;
+        else if (strcmp(a, "--mode") == 0) {
+            o->chat = strcmp(v, "chat") == 0;
+            ok = o->chat || strcmp(v, "http") == 0;
+            if (o->chat && strcmp(o->path, "/ok") == 0)
+                o->path = "/v1/chat/completions";
+        }
         else if (strcmp(a, "--seconds") == 0)
             ok = (o->seconds = atof(v)) > 0;
         else if (strcmp(a, "--requests") == 0)
@@ -260,6 +275,10 @@ static size_t raw_write(char *data, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* Chat mode: the body and headers plexus sends, which raw sends too. */
+static char *raw_post_body;
+static struct curl_slist *raw_headers;
+
 static bool raw_slot_init(raw_slot *s, const char *url)
 {
     s->easy = curl_easy_init();
@@ -271,6 +290,10 @@ static bool raw_slot_init(raw_slot *s, const char *url)
     curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, raw_write);
     curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+    if (raw_post_body) {
+        curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, raw_post_body);
+        curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, raw_headers);
+    }
     return true;
 }
 
@@ -339,18 +362,23 @@ static void raw_multi_run(run *r, CURLM *multi, raw_slot *slots, int n)
 typedef struct plx_state {
     plx_ctx *ctx;
     plx_provider *p;
+    const char *op;
     char *request;
 } plx_state;
 
 /* Result of a successful http request: {"status":200,"headers":...}. */
+static bool chat_mode;
+
+/* Result of a successful http request: {"status":200,"headers":...}; of a
+ * chat: {"text":"Hello!...",...}. */
 static void plx_check(run *r, plx_status st, const char *json, const plx_ctx *ctx)
 {
-    static const char ok_prefix[] = "{\"status\":200,";
+    const char *ok_prefix = chat_mode ? "{\"text\":\"Hello" : "{\"status\":200,";
     if (st != PLX_OK)
         run_fail(r, "%s: %s", plx_status_name(st), json ? json : plx_errmsg(ctx));
-    else if (!json || strncmp(json, ok_prefix, sizeof ok_prefix - 1) != 0)
+    else if (!json || strncmp(json, ok_prefix, strlen(ok_prefix)) != 0)
         run_fail(r, "unexpected result: %.200s", json ? json : "(null)");
-    else if (!strstr(json, "\"body\":"))
+    else if (!chat_mode && !strstr(json, "\"body\":"))
         run_fail(r, "no body in the result: %.200s", json);
     else
         r->ok++;
@@ -360,7 +388,7 @@ static void plx_sync_run(run *r, plx_state *ps)
 {
     while (run_may_start(r)) {
         char *json = NULL;
-        plx_status st = plx_call(ps->p, "request", ps->request, &json);
+        plx_status st = plx_call(ps->p, ps->op, ps->request, &json);
         plx_check(r, st, json, ps->ctx);
         plx_free(json);
     }
@@ -384,7 +412,7 @@ static void async_done(plx_status st, const char *json, void *ud)
 
 static void async_start(async_run *ar)
 {
-    plx_status st = plx_call_async(ar->ps->p, "request", ar->ps->request, async_done, ar);
+    plx_status st = plx_call_async(ar->ps->p, ar->ps->op, ar->ps->request, async_done, ar);
     if (st != PLX_OK)
         run_fail(ar->r, "plx_call_async: %s: %s", plx_status_name(st), plx_errmsg(ar->ps->ctx));
 }
@@ -404,15 +432,56 @@ static void plx_async_run(run *r, plx_state *ps, int n)
     }
 }
 
+/* Chat mode: records the request plexus sends, for the raw side. */
+static plx_status capture_send(const plx_request *req, plx_response *resp, void *ud)
+{
+    (void)ud;
+    size_t len = 0;
+    const char *body = plx_request_body(req, &len);
+    raw_post_body = strndup(body ? body : "", len);
+    for (size_t i = 0; i < plx_request_header_count(req); i++) {
+        const char *name, *value;
+        char line[1024];
+        plx_request_header_at(req, i, &name, &value);
+        snprintf(line, sizeof line, "%s: %s", name, value);
+        raw_headers = curl_slist_append(raw_headers, line);
+    }
+    raw_headers = curl_slist_append(raw_headers, "Expect:");
+    plx_response_set_status(resp, 500);
+    return PLX_OK;
+}
+
+static bool capture_chat_request(plx_state *ps)
+{
+    plx_transport_funcs *t = NULL;
+    plx_transport_funcs_new(&t);
+    plx_transport_funcs_set_send(t, capture_send, NULL, NULL);
+    plx_provider_set_transport(ps->p, t);
+    plx_transport_funcs_unref(t);
+    char *json = NULL;
+    plx_call(ps->p, ps->op, ps->request, &json);
+    plx_free(json);
+    plx_provider_set_transport(ps->p, NULL);
+    return raw_post_body != NULL;
+}
+
 static bool plx_state_init(plx_state *ps, const options *o)
 {
     /* One provider with the retry and circuit defaults (the realistic
-     * path); no logging. */
+     * path); no logging. Retries off: the capture call gets a 500. */
     char config[1024], request[512];
+    const char *base = o->chat ? "/v1" : "";
     snprintf(config, sizeof config,
-             "{\"log_level\": \"none\", \"providers\": {\"bench\": {\"kind\": \"http\","
-             " \"base_url\": \"%s\"}}}", o->url);
-    snprintf(request, sizeof request, "{\"path\": \"%s\"}", o->path);
+             "{\"log_level\": \"none\", \"providers\": {\"bench\": {\"kind\": \"%s\","
+             " \"base_url\": \"%s%s\"%s}}}", o->chat ? "openai" : "http", o->url, base,
+             o->chat ? ", \"api_key\": \"bench-key\"" : "");
+    if (o->chat)
+        snprintf(request, sizeof request, "{\"model\": \"gpt-4o-mini\", \"messages\": "
+                 "[{\"role\": \"user\", \"content\": \"Say hello.\"}], \"max_tokens\": 16}");
+    else
+        snprintf(request, sizeof request, "{\"path\": \"%s\"}", o->path);
+    ps->op = o->chat ? "chat" : "request";
+    chat_mode = o->chat;
     if (plx_ctx_new(&ps->ctx, config) != PLX_OK) {
         fprintf(stderr, "bench_http: plx_ctx_new: %s\n", plx_errmsg(NULL));
         return false;
@@ -423,7 +492,13 @@ static bool plx_state_init(plx_state *ps, const options *o)
         return false;
     }
     ps->request = strdup(request);
-    return ps->request != NULL;
+    if (!ps->request)
+        return false;
+    if (o->chat && !capture_chat_request(ps)) {
+        fprintf(stderr, "bench_http: could not capture the chat request\n");
+        return false;
+    }
+    return true;
 }
 
 /* ---- cases -------------------------------------------------------------- */
@@ -714,7 +789,7 @@ int main(int argc, char **argv)
     snprintf(url, sizeof url, "%s%s", o.url, o.path);
 
     plx_state ps = {0};
-    if (o.run_plx && !plx_state_init(&ps, &o))
+    if ((o.run_plx || o.chat) && !plx_state_init(&ps, &o))
         return 1;
 
     bench_case cases[MAX_CASES];
