@@ -19,5 +19,8 @@
 #include "plexus/http.h"
 #include "plexus/provider.h"
 #include "plexus/chat.h"
+#include "plexus/pipeline.h"
+#include "plexus/notify.h"
+#include "plexus/endpoint.h"
 
 #endif

@@ -17,12 +17,13 @@ set -euo pipefail
 
 # Peers (names for ../shared/peers/scripts/start.sh) the tests need besides
 # the fault-injecting proxy and the TLS front, which are always started.
-PEERS_NEEDED=""
+PEERS_NEEDED="prism-openai prism-anthropic mock-llm sse-anthropic sigv4-verify s3
+    prism-slack prism-pagerduty prism-datadog prism-jira prism-kserve"
 
 VALGRIND="valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite"
 # Test harnesses that run "COMMAND ARGS...": valgrind goes on COMMAND, not on
 # the shell script (bash itself leaks under memcheck, and that is not ours).
-HARNESSES="with_nginx.sh"
+HARNESSES="with_nginx.sh with_moto.sh sigv4_botocore.sh with_mlserver.sh with_torchserve.sh"
 
 # Wrapper mode, used by the valgrind stage as meson test --wrap.
 if [ "${1:-}" = --valgrind-wrap ]; then
@@ -84,7 +85,9 @@ stage_fuzz() {
     CC=clang CXX=clang++ configure build-fuzz -Dfuzz=true \
         -Db_sanitize=address,undefined -Db_lundef=false
     # Only the fuzzers: the rest of this build is covered by the stages above.
-    ninja -C build-fuzz tests/fuzz/fuzz_config tests/fuzz/fuzz_request tests/fuzz/fuzz_reply
+    ninja -C build-fuzz tests/fuzz/fuzz_config tests/fuzz/fuzz_request tests/fuzz/fuzz_reply \
+        tests/fuzz/fuzz_llm_reply \
+        tests/fuzz/fuzz_sse tests/fuzz/fuzz_eventstream tests/fuzz/fuzz_sigv4
     meson test -C build-fuzz --no-rebuild --suite fuzz --print-errorlogs
 }
 

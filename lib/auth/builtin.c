@@ -1,6 +1,7 @@
 /* Built-in auth schemes: none, bearer, a named header (API key), basic. Each
  * is an ordinary auth funcs object whose sign slot sets one header. */
 #include "auth.h"
+#include "sigv4.h"
 #include "../crypto/crypto.h"
 
 #include <stdlib.h>
@@ -142,7 +143,7 @@ plx_status plx_auth_from_config(plx_ctx *ctx, const plx_cfg *cfg, const cJSON *a
     if (st != PLX_OK)
         return st;
     if (!type)
-        return plx_cfg_fail(cfg, "type", "missing (none, bearer, header or basic)");
+        return plx_cfg_fail(cfg, "type", "missing (none, bearer, header, basic or aws_sigv4)");
     if (strcmp(type, "none") == 0) {
         static const char *const keys[] = {"type", NULL};
         return plx_cfg_check_keys(cfg, auth, keys);
@@ -153,6 +154,9 @@ plx_status plx_auth_from_config(plx_ctx *ctx, const plx_cfg *cfg, const cJSON *a
         return header_from_config(ctx, cfg, auth, out);
     if (strcmp(type, "basic") == 0)
         return basic_from_config(ctx, cfg, auth, out);
-    return plx_cfg_fail(cfg, "type", "unknown auth type '%s' (none, bearer, header or basic)",
+    if (strcmp(type, "aws_sigv4") == 0)
+        return plx_sigv4_auth_from_config(ctx, cfg, auth, out);
+    return plx_cfg_fail(cfg, "type", "unknown auth type '%s' (none, bearer, header, basic or "
+                        "aws_sigv4)",
                         type);
 }

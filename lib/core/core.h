@@ -15,6 +15,7 @@
 
 struct plx_provider;
 struct plx_async;
+struct plx_endpoint;
 
 /* The ctx. Upper layers own the fields after "owned by". */
 struct plx_ctx {
@@ -33,6 +34,9 @@ struct plx_ctx {
     size_t provider_count;
     struct plx_async *async;
     struct plx_costs *costs;       /* usage totals, pricing, ctx budget */
+    /* owned by the endpoints layer */
+    struct plx_endpoint **endpoints;
+    size_t endpoint_count;
 };
 
 /* ---- ctx core (lib/core/ctx.c) ---- */

@@ -8,9 +8,12 @@
 
 /* The headers the delivery rules read, in this order in meta. */
 enum { H_MESSAGE_TYPE, H_EVENT_TYPE, H_EXCEPTION_TYPE, H_ERROR_CODE, H_ERROR_MESSAGE, H_COUNT };
-static const char *const RESERVED[H_COUNT] = {":message-type", ":event-type",
-                                              ":exception-type", ":error-code",
-                                              ":error-message"};
+#define NAME(s) {s, sizeof(s) - 1}
+static const struct {
+    const char *name;
+    size_t len;
+} RESERVED[H_COUNT] = {NAME(":message-type"), NAME(":event-type"), NAME(":exception-type"),
+                       NAME(":error-code"), NAME(":error-message")};
 
 typedef struct meta {
     const uint8_t *value[H_COUNT];   /* NULL when absent */
@@ -53,11 +56,13 @@ void plx_evs_free(plx_evs *d)
 
 bool plx_evs_finish(plx_evs *d)
 {
-    bool mid_message = d->msg.len > 0;
+    /* a message that failed a check was not delivered either */
+    bool mid_message = d->msg.len > 0 || (d->status != PLX_OK && !d->stopped);
     plx_buf_reset(&d->msg);
     d->need = 0;
     d->offset = 0;
     d->status = PLX_OK;
+    d->stopped = false;
     return mid_message;
 }
 
@@ -93,6 +98,7 @@ bool plx_evs_header_next(const uint8_t *b, size_t len, size_t *pos, plx_evs_head
     h->type = (plx_evs_type)b[i++];
     size_t size = SIZE[h->type];
     if (size == 0xff) {
+        *pos = i;
         if (len - i < 2) {
             *why = "header value length runs past the header block";
             return false;
@@ -137,16 +143,16 @@ static plx_status read_headers(const plx_evs *d, const uint8_t *block, size_t le
         if (h.name[0] != ':')
             continue;
         for (int k = 0; k < H_COUNT; k++) {
-            if (strlen(RESERVED[k]) != h.name_len || memcmp(RESERVED[k], h.name, h.name_len))
+            if (RESERVED[k].len != h.name_len || memcmp(RESERVED[k].name, h.name, h.name_len))
                 continue;
             if (m->value[k])
                 return plx_fail(NULL, PLX_EPROTOCOL,
                                 "event-stream: header %s appears twice (at byte offset %llu)",
-                                RESERVED[k], (unsigned long long)(base + start));
+                                RESERVED[k].name, (unsigned long long)(base + start));
             if (h.type != PLX_EVS_STRING)
                 return plx_fail(NULL, PLX_EPROTOCOL,
                                 "event-stream: header %s is not a string (at byte offset %llu)",
-                                RESERVED[k], (unsigned long long)(base + start));
+                                RESERVED[k].name, (unsigned long long)(base + start));
             m->value[k] = h.bytes;
             m->len[k] = h.len;
         }
@@ -233,7 +239,11 @@ static plx_status route(plx_evs *d, const meta *m, const uint8_t *payload, size_
                         "%llu)",
                         type, (unsigned long long)d->offset);
     }
-    return st != PLX_OK ? st : fn(d->name.data, data, n, user_data);
+    if (st != PLX_OK)
+        return st;
+    st = fn(d->name.data, data, n, user_data);
+    d->stopped = st != PLX_OK;
+    return st;
 }
 
 /* Checks and delivers the complete message m (total bytes, prelude checked). */

@@ -68,6 +68,7 @@ typedef struct plx_evs {
     size_t need;             /* its total_length once its prelude is in */
     plx_buf name;            /* the event name handed to the callback */
     plx_status status;       /* sticky: the first error */
+    bool stopped;            /* the error came from the callback */
 } plx_evs;
 
 /* Prepares d for a stream; max_message_bytes 0 means
@@ -84,8 +85,9 @@ void plx_evs_init(plx_evs *d, size_t max_message_bytes);
 plx_status plx_evs_feed(plx_evs *d, const void *data, size_t len, plx_frame_fn fn,
                         void *user_data);
 
-/* The body ended. Returns true if it ended inside a message (its bytes are
- * discarded). Resets d for a new stream. */
+/* The body ended. Returns true if it ended inside a message: one that is
+ * incomplete (its bytes are discarded) or that failed a check; false after
+ * the callback stopped decoding. Resets d for a new stream. */
 bool plx_evs_finish(plx_evs *d);
 
 /* Frees the buffers; d may be initialised again. */

@@ -105,6 +105,7 @@ static void parse_reply(plx_provider *p, const char *op, plx_exchange *x, plx_st
 {
     bool http_error = x->resp && x->resp->status >= 300;
     r->resp = x->resp;
+    r->req = x->base_req;
     r->failed = *st != PLX_OK;
     plx_status ps;
     if (writer && !http_error)
@@ -113,6 +114,8 @@ static void parse_reply(plx_provider *p, const char *op, plx_exchange *x, plx_st
         return;
     else
         ps = p->kind->parse(p, op, r);
+    if (r->failed && r->status != PLX_OK)
+        *st = r->status;        /* the kind read a more precise one from the reply */
     if (ps != PLX_OK && *st == PLX_OK) {
         *st = ps;
         snprintf(x->message, sizeof x->message, "%s", plx_errmsg_current());

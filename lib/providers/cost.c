@@ -116,7 +116,9 @@ bool plx_costs_record(plx_provider *p, const plx_usage *u, double *cost_usd)
 {
     struct plx_costs *c = p->ctx->costs;
     plx_price price;
-    bool priced = plx_pricing_lookup(c ? c->pricing : NULL, p->kind->name, u->model, &price);
+    bool priced = p->kind->no_cost ? (price = (plx_price){0, 0}, true)
+                                   : plx_pricing_lookup(c ? c->pricing : NULL, p->kind->name,
+                                                        u->model, &price);
     int64_t in = u->input_tokens > 0 ? u->input_tokens : 0;
     int64_t out = u->output_tokens > 0 ? u->output_tokens : 0;
     double cost = priced ? (double)in * price.input_per_token +

@@ -1,11 +1,12 @@
 /* plx_ctx_new from a JSON config, plx_ctx_free, and named providers. */
 #include "pricing.h"
+#include "../endpoints/endpoints.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const TOP_KEYS[] = {"log_level", "providers", "pricing", "max_cost_usd",
-                                        NULL};
+                                        "endpoints", NULL};
 
 static plx_status read_log_level(plx_ctx *ctx, const plx_cfg *cfg, const cJSON *config)
 {
@@ -97,6 +98,8 @@ static plx_status configure(plx_ctx *ctx, const char *config_json)
         st = read_costs(ctx, &cfg, config);
     if (st == PLX_OK)
         st = read_providers(ctx, &cfg, config);
+    if (st == PLX_OK)
+        st = plx_endpoints_from_config(ctx, &cfg, config);
     cJSON_Delete(config);
     return st;
 }
@@ -127,6 +130,7 @@ PLX_API void plx_ctx_free(plx_ctx *ctx)
 {
     if (!ctx)
         return;
+    plx_endpoints_free_all(ctx);
     plx_async_free(ctx);
     for (size_t i = 0; i < ctx->provider_count; i++)
         plx_provider_destroy(ctx->providers[i]);

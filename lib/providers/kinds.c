@@ -5,6 +5,22 @@
 
 static const plx_kind *const KINDS[] = {
     &plx_kind_http,
+    &plx_kind_aws,
+    &plx_kind_openai,
+    &plx_kind_azure_openai,
+    &plx_kind_anthropic,
+    &plx_kind_huggingface,
+    &plx_kind_local,
+    &plx_kind_file,
+    &plx_kind_slack,
+    &plx_kind_teams,
+    &plx_kind_jira,
+    &plx_kind_pagerduty,
+    &plx_kind_datadog,
+    &plx_kind_webhook,
+    &plx_kind_tfserving,
+    &plx_kind_torchserve,
+    &plx_kind_kserve,
 };
 
 const plx_kind *plx_kind_find(const char *name)
@@ -17,5 +33,5 @@ const plx_kind *plx_kind_find(const char *name)
 
 const char *plx_kind_names(void)
 {
-    return "http";
+    return "http, aws, openai, azure_openai, anthropic, huggingface, local, file, slack, teams, jira, pagerduty, datadog, webhook, tfserving, torchserve, kserve";
 }

@@ -25,12 +25,18 @@ typedef struct plx_usage {
 /* What a kind's parse reads and reports. */
 typedef struct plx_reply {
     const plx_response *resp;
+    const plx_request *req;     /* the request as built (its URL names the
+                                   model and version for the ML kinds) */
     bool failed;                /* the HTTP exchange failed: describe the error */
     plx_jw *out;                /* the result object, opened by the caller */
     /* On failure, the service's own error message and code, if it sent
      * them (e.g. "context_length_exceeded"); they go into result.error. */
     char service_message[512];
     char service_code[96];
+    /* On failure, a status the service's error code names more precisely
+     * than the HTTP status does (an AWS ThrottlingException comes as HTTP
+     * 400: PLX_ERATELIMIT); PLX_OK keeps the one from the HTTP status. */
+    plx_status status;
     plx_usage usage;            /* for cost tracking; the caller writes "usage" */
 } plx_reply;
 
@@ -62,6 +68,13 @@ struct plx_kind {
     plx_framing stream_framing;
     plx_status (*stream_event)(const plx_provider *p, plx_stream *s, const char *event,
                                const char *data, size_t len);
+    /* Op "predict" takes a batch of rows ("instances", or tensors whose
+     * first dimension is the batch) and answers row for row, so an
+     * endpoint may merge concurrent calls into one (lib/endpoints). */
+    bool predict_batches;
+    /* The kind computes in-process (local): its usage costs nothing, so
+     * cost_usd is 0 rather than an unknown price. */
+    bool no_cost;
 };
 
 /* Built-in kinds, by name (kinds.c); NULL if unknown. */
@@ -70,6 +83,23 @@ const plx_kind *plx_kind_find(const char *name);
 const char *plx_kind_names(void);
 
 extern const plx_kind plx_kind_http;
+extern const plx_kind plx_kind_aws;
+extern const plx_kind plx_kind_openai;
+extern const plx_kind plx_kind_azure_openai;
+extern const plx_kind plx_kind_anthropic;
+extern const plx_kind plx_kind_huggingface;
+extern const plx_kind plx_kind_local;
+extern const plx_kind plx_kind_file;
+/* Notify kinds (op "notify", the canonical alert of alert.h). */
+extern const plx_kind plx_kind_slack;
+extern const plx_kind plx_kind_teams;
+extern const plx_kind plx_kind_jira;
+extern const plx_kind plx_kind_pagerduty;
+extern const plx_kind plx_kind_datadog;
+extern const plx_kind plx_kind_webhook;
+extern const plx_kind plx_kind_tfserving;
+extern const plx_kind plx_kind_torchserve;
+extern const plx_kind plx_kind_kserve;
 
 typedef struct plx_provider_stats_counters {
     uint64_t calls, succeeded, failed, attempts, retries;
