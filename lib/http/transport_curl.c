@@ -38,7 +38,7 @@ typedef struct xfer {
     size_t max_reply;
     size_t header_bytes;
     plx_status cb_status;           /* why a callback aborted, or PLX_OK */
-    char cb_msg[128];               /* our message for that abort */
+    char cb_msg[512];               /* our message for that abort */
     char errbuf[CURL_ERROR_SIZE];
     plx_transport_done_fn done;
     void *done_data;
@@ -168,8 +168,10 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ud)
     plx_status st = plx_response_append_body(x->resp, buf, len);
     if (st == PLX_OK)
         return len;
-    char msg[96];
-    if (st == PLX_ETOOBIG)
+    char msg[sizeof x->cb_msg];
+    if (x->resp->error) /* a body sink said why */
+        snprintf(msg, sizeof msg, "%s", x->resp->error);
+    else if (st == PLX_ETOOBIG)
         snprintf(msg, sizeof msg, "reply body larger than max_reply_bytes (%zu)",
                  x->max_reply);
     else

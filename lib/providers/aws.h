@@ -49,6 +49,27 @@ typedef struct plx_aws_service {
     const plx_aws_rest_op *ops;  /* REST-JSON: the known operations, {NULL}-ended */
 } plx_aws_service;
 
+/* Where an AWS kind sends requests. */
+typedef struct plx_aws_endpoint {
+    char *region;
+    char *endpoint_url;           /* an override (moto, LocalStack), no trailing '/' */
+} plx_aws_endpoint;
+
+/* Config keys every AWS kind takes (NULL-ended). */
+extern const char *const PLX_AWS_CONFIG_KEYS[];
+
+/* Reads endpoint_url, region and the credential keys of an AWS kind's
+ * config, and installs the SigV4 signer as p->auth (kind_aws.c). */
+plx_status plx_aws_setup(plx_provider *p, const plx_cfg *cfg, const cJSON *config,
+                         plx_aws_endpoint *e);
+void plx_aws_endpoint_clear(plx_aws_endpoint *e);
+
+/* A request to path at svc's endpoint (the override, or
+ * https://<prefix>.<region>.amazonaws.com), carrying its signing scope. */
+plx_status plx_aws_request(const plx_provider *p, const plx_aws_endpoint *e,
+                           const plx_aws_service *svc, const char *method, const char *path,
+                           plx_request **out);
+
 /* By name or alias; NULL if unknown. */
 const plx_aws_service *plx_aws_service_find(const char *name);
 /* "comprehend, translate, ..." for messages. */

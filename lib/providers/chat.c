@@ -61,6 +61,8 @@ static void start_attempt(stream_call *c)
     plx_stream_init(&c->s, fn, ud);
     decoder_finish(c);
     c->attempt = c->x.attempts;
+    if (c->p->kind->stream_begin)
+        c->p->kind->stream_begin(c->p, &c->s, c->x.base_req);
 }
 
 static plx_status stream_sink(plx_response *resp, const void *data, size_t len,
@@ -72,6 +74,10 @@ static plx_status stream_sink(plx_response *resp, const void *data, size_t len,
     if (c->attempt != c->x.attempts)
         start_attempt(c);
     plx_status st = decoder_feed(c, data, len);
+    if (st != PLX_OK && st != PLX_ECANCELED)
+        plx_response_set_error_message(resp, plx_errmsg_current());
+    else if (st == PLX_ECANCELED)
+        plx_response_set_error_message(resp, "stopped by the delta callback");
     if (c->s.delivered)
         c->policy.retry.max_attempts = c->x.attempts;
     return st;

@@ -17,23 +17,24 @@
 
 #define EXCERPT_MAX 300
 
-typedef struct aws_state {
-    char *region;
-    char *endpoint_url;           /* an override (moto, LocalStack), no trailing '/' */
-} aws_state;
+typedef plx_aws_endpoint aws_state;
 
-static const char *const CONFIG_KEYS[] = {"region", "endpoint_url", "access_key_id",
-                                          "secret_access_key", "session_token", "profile",
-                                          NULL};
+const char *const PLX_AWS_CONFIG_KEYS[] = {"region", "endpoint_url", "access_key_id",
+                                           "secret_access_key", "session_token", "profile",
+                                           NULL};
+
+void plx_aws_endpoint_clear(plx_aws_endpoint *e)
+{
+    free(e->region);
+    free(e->endpoint_url);
+    e->region = e->endpoint_url = NULL;
+}
 
 static void aws_release(void *state)
 {
-    aws_state *s = state;
-    if (!s)
-        return;
-    free(s->region);
-    free(s->endpoint_url);
-    free(s);
+    if (state)
+        plx_aws_endpoint_clear(state);
+    free(state);
 }
 
 static plx_status read_endpoint(plx_provider *p, const plx_cfg *cfg, const cJSON *config,
@@ -57,24 +58,33 @@ static plx_status read_endpoint(plx_provider *p, const plx_cfg *cfg, const cJSON
     return s->endpoint_url ? PLX_OK : PLX_ENOMEM;
 }
 
+plx_status plx_aws_setup(plx_provider *p, const plx_cfg *cfg, const cJSON *config,
+                         plx_aws_endpoint *e)
+{
+    if (p->auth)
+        return plx_cfg_fail(cfg, "auth", "kind '%s' signs with SigV4 itself: give "
+                            "region, access_key_id, secret_access_key, session_token or "
+                            "profile as provider keys instead", p->kind->name);
+    plx_status st = read_endpoint(p, cfg, config, e);
+    if (st == PLX_OK)
+        st = plx_sigv4_auth_new(p->ctx, cfg, config, &p->auth, &e->region);
+    if (st == PLX_OK && !e->region)
+        st = plx_cfg_fail(cfg, "region", "not set, and neither AWS_REGION, "
+                          "AWS_DEFAULT_REGION nor the profile's config names one");
+    if (st != PLX_OK)
+        plx_aws_endpoint_clear(e);
+    return st;
+}
+
 static plx_status aws_configure(plx_provider *p, const plx_cfg *cfg, const cJSON *config,
                                 void **state)
 {
-    if (p->auth)
-        return plx_cfg_fail(cfg, "auth", "kind 'aws' signs with SigV4 itself: give "
-                            "region, access_key_id, secret_access_key, session_token or "
-                            "profile as provider keys instead");
     aws_state *s = calloc(1, sizeof *s);
     if (!s)
         return PLX_ENOMEM;
-    plx_status st = read_endpoint(p, cfg, config, s);
-    if (st == PLX_OK)
-        st = plx_sigv4_auth_new(p->ctx, cfg, config, &p->auth, &s->region);
-    if (st == PLX_OK && !s->region)
-        st = plx_cfg_fail(cfg, "region", "not set, and neither AWS_REGION, "
-                          "AWS_DEFAULT_REGION nor the profile's config names one");
+    plx_status st = plx_aws_setup(p, cfg, config, s);
     if (st != PLX_OK) {
-        aws_release(s);
+        free(s);
         return st;
     }
     *state = s;
@@ -120,10 +130,10 @@ static plx_status endpoint(const aws_state *s, const plx_aws_service *svc,
                           region, china ? ".cn" : "");
 }
 
-static plx_status new_request(const plx_provider *p, const plx_aws_service *svc,
-                              const char *method, const char *path, plx_request **out)
+plx_status plx_aws_request(const plx_provider *p, const plx_aws_endpoint *s,
+                           const plx_aws_service *svc, const char *method, const char *path,
+                           plx_request **out)
 {
-    const aws_state *s = p->kind_state;
     const char *region = svc->global_region ? svc->global_region : s->region;
     plx_buf url = {0}, scope = {0};
     plx_status st = endpoint(s, svc, region, &url);
@@ -147,7 +157,7 @@ static plx_status build_json(const plx_provider *p, const plx_aws_service *svc,
     char type[40], target[160];
     snprintf(type, sizeof type, "application/x-amz-json-%s", svc->json_version);
     snprintf(target, sizeof target, "%s.%s", svc->target_prefix, operation);
-    plx_status st = body ? new_request(p, svc, "POST", "/", out) : PLX_ENOMEM;
+    plx_status st = body ? plx_aws_request(p, p->kind_state, svc, "POST", "/", out) : PLX_ENOMEM;
     if (st != PLX_OK) {
         plx_free(body);
         return st;
@@ -337,7 +347,7 @@ static plx_status build_rest(const plx_provider *p, const plx_aws_service *svc,
     if (st == PLX_OK)
         st = add_query(p, op, params, &path);
     if (st == PLX_OK)
-        st = new_request(p, svc, op->method, path.data, out);
+        st = plx_aws_request(p, p->kind_state, svc, op->method, path.data, out);
     plx_buf_free(&path);
     if (st == PLX_OK)
         st = set_bound_headers(p, op, params, *out);
@@ -549,7 +559,7 @@ static plx_status aws_parse(const plx_provider *p, const char *op, plx_reply *r)
 
 const plx_kind plx_kind_aws = {
     .name = "aws",
-    .config_keys = CONFIG_KEYS,
+    .config_keys = PLX_AWS_CONFIG_KEYS,
     .configure = aws_configure,
     .release = aws_release,
     .build = aws_build,

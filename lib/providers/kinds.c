@@ -10,6 +10,7 @@ static const plx_kind *const KINDS[] = {
     &plx_kind_azure_openai,
     &plx_kind_anthropic,
     &plx_kind_huggingface,
+    &plx_kind_bedrock,
     &plx_kind_local,
     &plx_kind_file,
     &plx_kind_slack,
@@ -33,5 +34,5 @@ const plx_kind *plx_kind_find(const char *name)
 
 const char *plx_kind_names(void)
 {
-    return "http, aws, openai, azure_openai, anthropic, huggingface, local, file, slack, teams, jira, pagerduty, datadog, webhook, tfserving, torchserve, kserve";
+    return "http, aws, openai, azure_openai, anthropic, huggingface, bedrock, local, file, slack, teams, jira, pagerduty, datadog, webhook, tfserving, torchserve, kserve";
 }

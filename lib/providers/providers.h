@@ -68,6 +68,9 @@ struct plx_kind {
     plx_framing stream_framing;
     plx_status (*stream_event)(const plx_provider *p, plx_stream *s, const char *event,
                                const char *data, size_t len);
+    /* Optional: a stream's first bytes arrived for req (the request as
+     * built); e.g. to note the model a request named in its URL. */
+    void (*stream_begin)(const plx_provider *p, plx_stream *s, const plx_request *req);
     /* Op "predict" takes a batch of rows ("instances", or tensors whose
      * first dimension is the batch) and answers row for row, so an
      * endpoint may merge concurrent calls into one (lib/endpoints). */
@@ -83,6 +86,7 @@ const plx_kind *plx_kind_find(const char *name);
 const char *plx_kind_names(void);
 
 extern const plx_kind plx_kind_http;
+extern const plx_kind plx_kind_bedrock;
 extern const plx_kind plx_kind_aws;
 extern const plx_kind plx_kind_openai;
 extern const plx_kind plx_kind_azure_openai;
