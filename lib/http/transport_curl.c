@@ -405,7 +405,7 @@ static plx_status xfer_setup(xfer *x, const plx_request *req, plx_response *resp
  * error buffer (never holds header values), else curl's generic text. */
 static void set_failure_message(xfer *x, CURLcode rc)
 {
-    char msg[CURL_ERROR_SIZE + 64];
+    char msg[CURL_ERROR_SIZE + 512];
     if (x->cb_status != PLX_OK)
         snprintf(msg, sizeof msg, "%s", x->cb_msg);
     else if (rc == CURLE_FILESIZE_EXCEEDED)
