@@ -8,7 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 
-static void put_be(plx_buf *b, uint64_t v, int bytes)
+static inline void put_be(plx_buf *b, uint64_t v, int bytes)
 {
     for (int i = bytes - 1; i >= 0; i--) {
         unsigned char c = (unsigned char)(v >> (8 * i));
@@ -16,14 +16,14 @@ static void put_be(plx_buf *b, uint64_t v, int bytes)
     }
 }
 
-static void h_start(plx_buf *h, const char *name, plx_evs_type type)
+static inline void h_start(plx_buf *h, const char *name, plx_evs_type type)
 {
     put_be(h, strlen(name), 1);
     plx_buf_append_str(h, name);
     put_be(h, (uint64_t)type, 1);
 }
 
-static void h_str(plx_buf *h, const char *name, const char *v)
+static inline void h_str(plx_buf *h, const char *name, const char *v)
 {
     h_start(h, name, PLX_EVS_STRING);
     put_be(h, strlen(v), 2);
@@ -31,7 +31,7 @@ static void h_str(plx_buf *h, const char *name, const char *v)
 }
 
 /* Appends a message with the header block h and the payload to out. */
-static void frame(plx_buf *out, const plx_buf *h, const void *payload, size_t n)
+static inline void frame(plx_buf *out, const plx_buf *h, const void *payload, size_t n)
 {
     size_t start = out->len, hlen = h ? h->len : 0;
     put_be(out, 16 + hlen + n, 4);
@@ -44,7 +44,7 @@ static void frame(plx_buf *out, const plx_buf *h, const void *payload, size_t n)
 }
 
 /* An event message as services send them. */
-static void event_frame(plx_buf *out, const char *type, const char *payload)
+static inline void event_frame(plx_buf *out, const char *type, const char *payload)
 {
     plx_buf h = {0};
     h_str(&h, ":event-type", type);
@@ -55,7 +55,7 @@ static void event_frame(plx_buf *out, const char *type, const char *payload)
 }
 
 /* An exception message (":message-type" exception). */
-static void exception_frame(plx_buf *out, const char *type, const char *payload)
+static inline void exception_frame(plx_buf *out, const char *type, const char *payload)
 {
     plx_buf h = {0};
     h_str(&h, ":exception-type", type);
