@@ -436,6 +436,9 @@ static void plx_async_run(run *r, plx_state *ps, int n)
 static plx_status capture_send(const plx_request *req, plx_response *resp, void *ud)
 {
     (void)ud;
+    plx_response_set_status(resp, 400); /* not retried */
+    if (raw_post_body)
+        return PLX_OK;
     size_t len = 0;
     const char *body = plx_request_body(req, &len);
     raw_post_body = strndup(body ? body : "", len);
@@ -447,7 +450,6 @@ static plx_status capture_send(const plx_request *req, plx_response *resp, void 
         raw_headers = curl_slist_append(raw_headers, line);
     }
     raw_headers = curl_slist_append(raw_headers, "Expect:");
-    plx_response_set_status(resp, 500);
     return PLX_OK;
 }
 
@@ -468,7 +470,7 @@ static bool capture_chat_request(plx_state *ps)
 static bool plx_state_init(plx_state *ps, const options *o)
 {
     /* One provider with the retry and circuit defaults (the realistic
-     * path); no logging. Retries off: the capture call gets a 500. */
+     * path); no logging. */
     char config[1024], request[512];
     const char *base = o->chat ? "/v1" : "";
     snprintf(config, sizeof config,
