@@ -270,9 +270,11 @@ int main(int argc, char **argv)
     }
     if (o.json) {
         printf("{\"words\":60,\"threads\":%d,\"cases\":[", o.threads);
-        for (size_t i = 0; i < ncases; i++) {
+        for (size_t i = 0, n = 0; i < ncases; i++) {
+            if (one[i].calls_per_s == 0)
+                continue;           /* left out by --only */
             printf("%s{\"name\":\"%s\",\"calls_per_s\":%.0f,\"us_per_call\":%.2f,"
-                   "\"cpu_us_per_call\":%.2f,\"over_floor_us\":%.2f", i ? "," : "",
+                   "\"cpu_us_per_call\":%.2f,\"over_floor_us\":%.2f", n++ ? "," : "",
                    cases[i].name, one[i].calls_per_s, one[i].us_per_call,
                    one[i].cpu_us_per_call, one[i].cpu_us_per_call - one[0].cpu_us_per_call);
             if (o.threads > 1)
@@ -290,6 +292,8 @@ int main(int argc, char **argv)
             printf(" %14s %8s", "calls/s x" , "speedup");
         printf("\n");
         for (size_t i = 0; i < ncases; i++) {
+            if (one[i].calls_per_s == 0)
+                continue;
             printf("%-31s %10.0f %9.2f %12.2f %14.2f", cases[i].name, one[i].calls_per_s,
                    one[i].us_per_call, one[i].cpu_us_per_call,
                    one[i].cpu_us_per_call - one[0].cpu_us_per_call);

@@ -32,7 +32,8 @@ cat >"$tmp/plexus.json" <<'EOF'
            "auth": {"type": "bearer", "token": {"env": "API_TOKEN"}},
            "retry": {"max_attempts": 3}, "rate_limit": {"per_second": 10, "burst": 10}},
    "openai": {"kind": "openai", "base_url": "https://api.openai.com/v1",
-              "model": "gpt-4o-mini", "auth": {"type": "bearer", "token": {"env": "OPENAI_API_KEY"}}},
+              "model": "gpt-4o-mini",
+              "auth": {"type": "bearer", "token": {"env": "OPENAI_API_KEY"}}},
    "offline": {"kind": "local"}}}
 EOF
 # Fall back to an http-only config if this library lacks those kinds.
@@ -70,7 +71,8 @@ measure() {
     wall=$(printf '%s\n' "${walls[@]}" | awk '{ print ($2 - $1) * 1000 }' | sort -n |
         awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
                                   printf "%.3f", m }')
-    awk -v w="$wall" -v a="$cpu0" -v b="$cpu1" -v n="$runs" 'BEGIN { printf "%s %.3f\n", w, (b - a) / n }'
+    awk -v w="$wall" -v a="$cpu0" -v b="$cpu1" -v n="$runs" \
+        'BEGIN { printf "%s %.3f\n", w, (b - a) / n }'
 }
 
 "$plexus" providers >/dev/null 2>&1 || { echo "cli_start.sh: plexus providers failed" >&2; exit 1; }

@@ -22,5 +22,6 @@
 #include "plexus/pipeline.h"
 #include "plexus/notify.h"
 #include "plexus/endpoint.h"
+#include "plexus/objects.h"
 
 #endif

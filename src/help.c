@@ -42,9 +42,7 @@ static const char MAIN[] =
     "  help [COMMAND]                    help on a command\n"
     "\n"
     "A PROVIDER is a name from the config's \"providers\", or a kind used with its\n"
-    "defaults (plexus call local sentiment '{\"text\": \"great\"}').\n"
-    "\n"
-    "  --version       print the version and exit\n";
+    "defaults (plexus call local sentiment '{\"text\": \"great\"}').\n";
 
 static const char CALL[] =
     "usage: plexus call [OPTIONS] PROVIDER OP [JSON | - | @FILE]\n"
@@ -119,7 +117,8 @@ static const struct {
 
 void cli_help_main(void)
 {
-    printf("%s\n%s\n%s", MAIN, GLOBAL_OPTIONS, EXIT_CODES);
+    printf("%s\n%s  --version       print the version and exit\n\n%s", MAIN, GLOBAL_OPTIONS,
+           EXIT_CODES);
 }
 
 bool cli_help_command(const char *name)

@@ -86,8 +86,9 @@ stage_fuzz() {
         -Db_sanitize=address,undefined -Db_lundef=false
     # Only the fuzzers: the rest of this build is covered by the stages above.
     ninja -C build-fuzz tests/fuzz/fuzz_config tests/fuzz/fuzz_request tests/fuzz/fuzz_reply \
-        tests/fuzz/fuzz_llm_reply \
-        tests/fuzz/fuzz_sse tests/fuzz/fuzz_eventstream tests/fuzz/fuzz_sigv4
+        tests/fuzz/fuzz_llm_reply tests/fuzz/fuzz_predict \
+        tests/fuzz/fuzz_sse tests/fuzz/fuzz_eventstream tests/fuzz/fuzz_sigv4 \
+        tests/fuzz/fuzz_pipeline tests/fuzz/fuzz_notify
     meson test -C build-fuzz --no-rebuild --suite fuzz --print-errorlogs
 }
 

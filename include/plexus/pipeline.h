@@ -35,8 +35,10 @@ typedef struct plx_pipeline plx_pipeline;
  *    "output": {"label": "{{steps.sentiment.output.body.label}}",
  *               "summary": "{{steps.summary.output.text}}"}}
  *
- * Dependencies come from the references; a cycle, an unknown step or
- * provider, a bad reference or an unknown key fails with PLX_ECONFIG and a
+ * A step may name an ML endpoint of the ctx ("endpoint": NAME, op
+ * "predict") instead of a provider. Dependencies come from the references;
+ * a cycle, an unknown step, provider or endpoint, a bad reference or an
+ * unknown key fails with PLX_ECONFIG and a
  * message naming the step and the key ("steps.summary.input.messages[0]
  * .content: unknown step 'x' in {{steps.x.output}}"). The ctx must outlive
  * the pipeline. */

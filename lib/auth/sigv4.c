@@ -336,7 +336,7 @@ plx_status plx_sigv4_sign_message(plx_sigv4_signer *s, const plx_sigv4_options *
     char date[17], payload[65], signature[65];
     amz_date(o, date);
     const char *given = plx_headers_get(m->headers, "x-amz-content-sha256");
-    if (given && !o->content_sha256_header && !o->unsigned_payload && strlen(given) < 65)
+    if (given && !o->unsigned_payload && *given && strlen(given) < 65)
         strcpy(payload, given);   /* the caller hashed the body (or streams it) */
     else
         payload_hash(o, m->body, m->body_len, payload);

@@ -98,7 +98,9 @@ typedef struct plx_sigv4_message {
 /* Header signing of a message: removes Authorization and X-Amz-Date, adds
  * X-Amz-Date, X-Amz-Security-Token and x-amz-content-sha256 as the options
  * say, signs every header but a few hop-by-hop ones (user-agent, expect,
- * ...), and adds Authorization. */
+ * ...), and adds Authorization. An x-amz-content-sha256 the caller already
+ * set (a hash computed while streaming a file, "STREAMING-...") is signed
+ * as the payload hash instead of hashing the body, unless unsigned_payload. */
 plx_status plx_sigv4_sign_message(plx_sigv4_signer *s, const plx_sigv4_options *o,
                                   plx_sigv4_message *m, plx_sigv4_debug *dbg);
 

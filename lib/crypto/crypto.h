@@ -7,8 +7,8 @@
 
 /* Standard base64 (RFC 4648, with padding) of data, appended to b. */
 plx_status plx_base64_encode(plx_buf *b, const void *data, size_t len);
-/* Decodes standard base64 text (padding required, no whitespace) and
- * appends the bytes to b. PLX_EINVAL when text is not base64. */
+/* Decodes standard base64 text and appends the bytes to b. PLX_EINVAL when
+ * text is not base64 (a character outside the alphabet, misplaced '='). */
 plx_status plx_base64_decode(plx_buf *b, const char *text, size_t len);
 
 #define PLX_SHA256_LEN 32

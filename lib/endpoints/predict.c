@@ -180,11 +180,12 @@ static plx_status prepare(plx_endpoint *e, const char *request_json, cJSON **req
                                  : NULL;
     char text[64];
     const char *k = NULL;
-    if (cJSON_IsString(key))
+    if (cJSON_IsString(key)) {
         k = key->valuestring;
-    else if (cJSON_IsNumber(key))
-        snprintf(text, sizeof text, "%.17g", key->valuedouble), k = text;
-    else if (key)
+    } else if (cJSON_IsNumber(key)) {
+        snprintf(text, sizeof text, "%.17g", key->valuedouble);
+        k = text;
+    } else if (key)
         st = plx_fail(e->ctx, PLX_EINVAL, "request.routing_key: expected a string or a number");
     if (st == PLX_OK && forced) {
         *v = cJSON_IsString(forced) ? variant_index(e, forced->valuestring) : -1;

@@ -55,7 +55,7 @@ typedef struct plx_evs_header {
 
 /* Reads the header at block[*pos] (pos < len) into h and moves *pos past
  * it. A malformed header returns false with *pos at the offending byte and
- * *why a static phrase ("unknown header value type 12"-like, no value). */
+ * *why a static phrase saying what is wrong ("unknown header value type"). */
 bool plx_evs_header_next(const uint8_t *block, size_t len, size_t *pos, plx_evs_header *h,
                          const char **why);
 

@@ -18,6 +18,8 @@ void plx_sse_init(plx_sse *p, size_t max_event_bytes)
 {
     memset(p, 0, sizeof *p);
     p->max_event = max_event_bytes ? max_event_bytes : PLX_SSE_DEFAULT_MAX_EVENT;
+    if (p->max_event > SIZE_MAX / 4)
+        p->max_event = SIZE_MAX / 4;    /* sums of sizes below cannot wrap */
     p->retry_ms = -1;
 }
 

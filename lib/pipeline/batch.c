@@ -347,7 +347,6 @@ static plx_status setup(pl_batch *b, const char *opts_json)
     for (size_t i = 0; i < b->window; i++)
         b->ring[i].steps = stats + i * b->pl->nsteps;
     b->base_line = b->next_line = 1;
-    b->out.fd = b->dead.fd = b->in.fd = -1;
     if ((st = open_files(b)) != PLX_OK)
         return st;
     b->total_lines = pl_count_lines(b->o.input);
@@ -402,7 +401,7 @@ PLX_API plx_status plx_pipeline_run_batch(plx_pipeline *pl, const char *opts_jso
     if (!pl_begin(pl))
         return PLX_EBUSY;
     pl_batch b = {.pl = pl, .ctx = pl->ctx, .progress = progress_fn, .user_data = user_data,
-                  .start_ms = plx_now_ms()};
+                  .start_ms = plx_now_ms(), .in.fd = -1, .out.fd = -1, .dead.fd = -1};
     b.last_progress_ms = b.last_checkpoint_ms = b.start_ms;
     b.status = setup(&b, opts_json);
     plx_status st = b.status;

@@ -153,16 +153,35 @@ static plx_status read_templates(plx_pipeline *pl, const plx_cfg *cfg, const cJS
     return st;
 }
 
+/* "endpoint": NAME, an ML endpoint of the ctx config (it routes, falls
+ * back and batches by itself); op "predict". */
+static plx_status read_endpoint(plx_pipeline *pl, const plx_cfg *cfg, const cJSON *json,
+                                pl_step *s)
+{
+    const char *name = NULL;
+    plx_status st = plx_cfg_string(cfg, json, "endpoint", &name);
+    if (st != PLX_OK)
+        return st;
+    if (cJSON_GetObjectItemCaseSensitive(json, "provider"))
+        return plx_cfg_fail(cfg, "endpoint", "give either provider or endpoint, not both");
+    if (cJSON_GetObjectItemCaseSensitive(json, "batch_size"))
+        return plx_cfg_fail(cfg, "batch_size", "not with an endpoint (an endpoint batches "
+                            "by itself: \"batching\" in its config)");
+    if (plx_ctx_endpoint(pl->ctx, name, &s->endpoint) != PLX_OK)
+        return plx_cfg_fail(cfg, "endpoint", "no endpoint named '%s' in the ctx config "
+                            "(\"endpoints\")", name);
+    return PLX_OK;
+}
+
 static plx_status read_target(plx_pipeline *pl, const plx_cfg *cfg, const cJSON *json,
                               pl_step *s)
 {
     const cJSON *provider = cJSON_GetObjectItemCaseSensitive(json, "provider");
     if (cJSON_GetObjectItemCaseSensitive(json, "endpoint"))
-        return plx_fail(pl->ctx, PLX_EUNSUPPORTED, "%s.endpoint: endpoints not supported yet "
-                        "(use \"provider\")", cfg->path);
+        return read_endpoint(pl, cfg, json, s);
     if (!provider)
-        return plx_cfg_fail(cfg, "provider", "missing (a provider name, a list of them, or "
-                            "{\"weights\": {...}})");
+        return plx_cfg_fail(cfg, "provider", "missing (a provider name, a list of them, "
+                            "{\"weights\": {...}}, or an \"endpoint\")");
     char where[256];
     plx_cfg_subpath(cfg, "provider", where, sizeof where);
     return pl_route_parse(pl->ctx, provider, where, &s->route);
@@ -178,7 +197,12 @@ static plx_status read_step(plx_pipeline *pl, const cJSON *json, pl_step *s)
     plx_status st = plx_cfg_check_keys(&cfg, json, STEP_KEYS);
     if (st == PLX_OK)
         st = read_target(pl, &cfg, json, s);
-    if (st == PLX_OK && (st = plx_cfg_string(&cfg, json, "op", &op)) == PLX_OK && !op)
+    if (st == PLX_OK && (st = plx_cfg_string(&cfg, json, "op", &op)) == PLX_OK && s->endpoint) {
+        if (op && strcmp(op, "predict") != 0)
+            st = plx_cfg_fail(&cfg, "op", "an endpoint's op is \"predict\"");
+        op = "predict";
+    }
+    if (st == PLX_OK && !op)
         st = plx_cfg_fail(&cfg, "op", "missing (the operation, e.g. \"request\" or \"chat\")");
     if (st == PLX_OK && !(s->op = plx_strdup(op)))
         st = PLX_ENOMEM;

@@ -13,7 +13,7 @@
 
 typedef struct pl_call {
     pl_engine *e;
-    plx_provider *p;
+    plx_provider *p;            /* NULL for an endpoint's call */
     size_t n;
     pl_token *tokens[];
 } pl_call;
@@ -219,6 +219,16 @@ static void account(pl_engine *e, pl_step_state *s, const cJSON *result, plx_sta
         s->attempts += (uint32_t)attempts->valuedouble;
 }
 
+/* An endpoint's result names the provider of the variant that answered. */
+static plx_provider *answering_provider(pl_engine *e, const cJSON *result)
+{
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(result, "provider");
+    plx_provider *p = NULL;
+    if (cJSON_IsString(name))
+        plx_ctx_provider(e->ctx, name->valuestring, &p);
+    return p;
+}
+
 void pl_engine_deliver(pl_engine *e, pl_token *t, plx_status st, cJSON *result,
                        const char *message, plx_provider *p)
 {
@@ -231,7 +241,7 @@ void pl_engine_deliver(pl_engine *e, pl_token *t, plx_status st, cJSON *result,
         return;
     }
     s->token = NULL;
-    s->provider = p;
+    s->provider = p ? p : answering_provider(e, result);
     if (st == PLX_OK && !result)
         st = PLX_ENOMEM;
     if (st == PLX_OK) {
@@ -266,15 +276,16 @@ static void on_done(plx_status st, const char *json, void *user_data)
     free(c);
 }
 
-plx_status pl_engine_call(pl_engine *e, plx_provider *p, const char *op, const char *request,
-                          pl_token **tokens, size_t n)
+plx_status pl_engine_call(pl_engine *e, plx_provider *p, plx_endpoint *ep, const char *op,
+                          const char *request, pl_token **tokens, size_t n)
 {
     pl_call *c = malloc(sizeof *c + n * sizeof *tokens);
     if (!c)
         return plx_fail(e->ctx, PLX_ENOMEM, "out of memory");
     *c = (pl_call){.e = e, .p = p, .n = n};
     memcpy(c->tokens, tokens, n * sizeof *tokens);
-    plx_status st = plx_call_async(p, op, request, on_done, c);
+    plx_status st = ep ? plx_predict_async(ep, request, on_done, c)
+                       : plx_call_async(p, op, request, on_done, c);
     if (st != PLX_OK) {
         free(c);
         return st;
@@ -330,7 +341,7 @@ static void call_step(pl_engine *e, pl_step_state *s)
     plx_provider *p = NULL;
     while (s->slot < d->route.n && !(p = pl_route_pick(&d->route, s->slot, &e->pl->rng)))
         s->slot++;
-    if (!p) {
+    if (!p && !d->endpoint) {
         s->slot = (uint16_t)(d->route.n - 1);
         set_failure(s, PLX_ECIRCUIT, NULL, "the circuit breaker of every provider of the "
                     "route is open");
@@ -344,7 +355,7 @@ static void call_step(pl_engine *e, pl_step_state *s)
     }
     s->token = t;
     s->state = PL_RUNNING;
-    plx_status st = pl_engine_call(e, p, d->op, s->request, &t, 1);
+    plx_status st = pl_engine_call(e, p, d->endpoint, d->op, s->request, &t, 1);
     if (st != PLX_OK) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", plx_errmsg_current());

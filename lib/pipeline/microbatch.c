@@ -111,7 +111,7 @@ static void send(pl_engine *e, size_t step, size_t slot)
     plx_provider *p = pl_route_pick(&d->route, slot, &e->pl->rng);
     char *request = p ? combined_request(d, b->tokens, live) : NULL;
     plx_status st = !p ? PLX_ECIRCUIT : !request ? PLX_ENOMEM
-                       : pl_engine_call(e, p, d->op, request, b->tokens, live);
+                       : pl_engine_call(e, p, NULL, d->op, request, b->tokens, live);
     char msg[1024];
     snprintf(msg, sizeof msg, "%s", !p ? "the circuit breaker of every provider of the "
              "route link is open" : plx_errmsg_current());

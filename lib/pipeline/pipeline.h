@@ -132,7 +132,8 @@ typedef enum pl_on_error {
 typedef struct pl_step {
     char *id;
     char *op;
-    pl_route route;
+    pl_route route;             /* empty for an endpoint step */
+    plx_endpoint *endpoint;     /* owned by the ctx; NULL: a provider step */
     pl_tmpl *input;
     pl_cond *when;              /* NULL: always */
     plx_retry_policy retry;     /* step-level: passes over the whole route */
@@ -268,8 +269,9 @@ void pl_token_free(pl_token *t);
 void pl_engine_deliver(pl_engine *e, pl_token *t, plx_status st, cJSON *result,
                        const char *message, plx_provider *p);
 /* Starts an async call serving tokens (a micro-batch when n > 1 or
- * tokens[0]->list). On failure nothing was started. */
-plx_status pl_engine_call(pl_engine *e, plx_provider *p, const char *op,
+ * tokens[0]->list): op on provider p, or "predict" on endpoint ep. On
+ * failure nothing was started. */
+plx_status pl_engine_call(pl_engine *e, plx_provider *p, plx_endpoint *ep, const char *op,
                           const char *request, pl_token **tokens, size_t n);
 /* {"code": "PLX_...", "message": message}. */
 cJSON *pl_error_json(plx_status st, const char *message);

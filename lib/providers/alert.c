@@ -146,9 +146,10 @@ void plx_alert_value_text(const cJSON *v, char *dst, size_t cap)
 {
     if (cap == 0)
         return;
-    if (cJSON_IsString(v))
+    if (cJSON_IsString(v)) {
         snprintf(dst, cap, "%s", v->valuestring);
-    else if (cJSON_IsBool(v))
+        dst[plx_utf8_prefix(dst, strlen(dst), SIZE_MAX)] = '\0';   /* no split character */
+    } else if (cJSON_IsBool(v))
         snprintf(dst, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
     else if (cJSON_IsNumber(v))
         snprintf(dst, cap, "%.15g", v->valuedouble);

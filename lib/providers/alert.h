@@ -49,8 +49,9 @@ plx_status plx_alert_parse(const plx_ctx *ctx, const char *path, const cJSON *js
 const char *plx_severity_name(plx_severity s);
 const char *plx_alert_action_name(plx_alert_action a);
 
-/* The text of a field value: strings as they are, numbers as %.15g, booleans
- * as true/false. dst is always terminated. */
+/* The text of a field value: strings as they are (cut to fit at a
+ * character boundary), numbers as %.15g, booleans as true/false. dst is
+ * always terminated. */
 void plx_alert_value_text(const cJSON *v, char *dst, size_t cap);
 
 /* Writes one field of alert.fields as a member named after it. */

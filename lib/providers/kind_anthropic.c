@@ -279,19 +279,20 @@ static plx_status check_blocks(const plx_provider *p, const cJSON *content, int 
     if (!cJSON_IsArray(content))
         return plx_llm_proto(p, "expected an array of content blocks", "reply.content");
     cJSON_ArrayForEach(b, content) {
-        char path[64];
-        snprintf(path, sizeof path, "reply.content[%d]", i++);
         const char *type = plx_llm_str(b, "type");
         const cJSON *input = GET(b, "input");
+        int at = i++;
         if (!type)
-            return plx_llm_proto(p, "expected an object with a \"type\"", "%s", path);
+            return plx_llm_proto(p, "expected an object with a \"type\"", "reply.content[%d]",
+                                 at);
         if (strcmp(type, "text") == 0 && !plx_llm_str(b, "text"))
-            return plx_llm_proto(p, "text: expected a string", "%s", path);
+            return plx_llm_proto(p, "expected a string", "reply.content[%d].text", at);
         if (strcmp(type, "tool_use") != 0)
             continue;
         if (!plx_llm_str(b, "id") || !plx_llm_str(b, "name") ||
             (input && !cJSON_IsObject(input)))
-            return plx_llm_proto(p, "a tool_use block needs id, name and an input object", "%s", path);
+            return plx_llm_proto(p, "a tool_use block needs id, name and an input object",
+                                 "reply.content[%d]", at);
         (*tool_count)++;
     }
     return PLX_OK;

@@ -10,8 +10,8 @@
 #include "alert.h"
 #include "../crypto/crypto.h"
 
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -402,6 +402,8 @@ static plx_status build_metrics(const plx_provider *p, const cJSON *request, plx
 {
     static const char *const keys[] = {"series", NULL};
     plx_cfg cfg = {p->ctx, "request"};
+    if (!cJSON_IsObject(request))
+        return plx_fail(p->ctx, PLX_EINVAL, "request: expected {\"series\": [...]}");
     if (plx_cfg_check_keys(&cfg, request, keys) != PLX_OK)
         return plx_fail(p->ctx, PLX_EINVAL, "%s", plx_errmsg_current());
     const cJSON *series = cJSON_GetObjectItemCaseSensitive(request, "series");

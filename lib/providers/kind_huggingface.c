@@ -63,8 +63,12 @@ static plx_status hf_configure(plx_provider *p, const plx_cfg *cfg, const cJSON 
 
 /* ---- requests of the raw APIs ---- */
 
-static plx_status unsupported(const plx_provider *p, const char *path)
+/* index < 0: request.tools, else request.messages[index] */
+static plx_status unsupported(const plx_provider *p, int index)
 {
+    char path[48] = "request.tools";
+    if (index >= 0)
+        snprintf(path, sizeof path, "request.messages[%d]", index);
     return plx_fail(p->ctx, PLX_EUNSUPPORTED, "%s: tools need api \"openai\" (provider '%s' "
                     "uses a raw text-generation API)", path, p->name);
 }
@@ -72,14 +76,13 @@ static plx_status unsupported(const plx_provider *p, const char *path)
 static plx_status check_no_tools(const plx_provider *p, const cJSON *request)
 {
     if (GET(request, "tools"))
-        return unsupported(p, "request.tools");
+        return unsupported(p, -1);
     int i = 0;
     const cJSON *m;
     cJSON_ArrayForEach(m, GET(request, "messages")) {
-        char path[64];
-        snprintf(path, sizeof path, "request.messages[%d]", i++);
         if (GET(m, "tool_calls") || strcmp(plx_llm_str(m, "role"), "tool") == 0)
-            return unsupported(p, path);
+            return unsupported(p, i);
+        i++;
     }
     return PLX_OK;
 }
@@ -287,11 +290,10 @@ static plx_status parse_vectors(const plx_provider *p, plx_reply *r, const cJSON
     for (const cJSON *v = flat ? NULL : json->child; v; v = v->next, i++) {
         if (numbers(v))
             continue;
-        char path[48];
-        snprintf(path, sizeof path, "reply[%d]", i);
         return plx_llm_proto(p, cJSON_IsArray(v) && cJSON_IsArray(v->child)
-                     ? "expected a vector, got one per token: use a sentence-embedding model"
-                     : "expected an array of numbers", "%s", path);
+                             ? "expected a vector, got one per token: use a sentence-embedding "
+                               "model"
+                             : "expected an array of numbers", "reply[%d]", i);
     }
     plx_jw_begin_array(r->out, "vectors");
     for (const cJSON *v = flat ? json : json->child; v; v = flat ? NULL : v->next) {

@@ -19,13 +19,15 @@
 #include "alert.h"
 #include "../crypto/crypto.h"
 
-#include <stdio.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define SUMMARY_MAX 255
+/* Jira holds up to 32767 characters in a description or comment. */
+#define TEXT_MAX 30000
 #define ISSUE_MAX 255
 #define LABEL_PREFIX "plexus-"
 
@@ -254,8 +256,12 @@ static void adf_doc(plx_jw *w, const char *key, const char *lead, const plx_aler
     plx_jw_begin_array(w, "content");
     if (lead)
         adf_paragraph(w, lead);
-    if (a->text[0])
-        adf_paragraph(w, a->text);
+    plx_buf text = {0};
+    if (a->text[0] && plx_buf_clipped(&text, a->text, TEXT_MAX) != PLX_OK)
+        w->status = PLX_ENOMEM;
+    if (text.data)
+        adf_paragraph(w, text.data);
+    plx_buf_free(&text);
     adf_facts(w, a);
     if (a->link) {
         plx_jw_begin(w, NULL);

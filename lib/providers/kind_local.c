@@ -5,8 +5,8 @@
  *
  *   http://local/<op>?<integer params>   body: the text
  *   (embed: the inputs, each followed by a NUL; chat: the last user message
- *   and then each stop string, each followed by a NUL; classify: the
- *   request as JSON)
+ *   and then each stop string, each followed by a NUL; classify: the text,
+ *   default label and labels as lx_classify reads them)
  *
  * The kind's own transport, installed by configure, computes the answer as
  * a 200 reply holding a JSON object; parse copies its members into the
@@ -23,6 +23,7 @@
 #define DEFAULT_SUMMARY_SENTENCES 3
 #define MAX_DIMENSIONS 4096
 #define MAX_INPUTS 2048
+#define MAX_NUMBERS (1 << 22)   /* inputs x dimensions per embed call (~40 MB of JSON) */
 #define DEFAULT_CHAT_PREFIX "[Automatic reply: no AI service could answer, so this is " \
                             "a local extract of your message, not an answer.]"
 
@@ -76,7 +77,10 @@ static plx_status run_embed(plx_jw *w, const char *body, size_t len, const char 
         for (int d = 0; d < dims; d++) {
             if (d)
                 out.data[out.len++] = ',';
-            out.len += lx_fmt(out.data + out.len, vec[d], 6);
+            if (vec[d] == 0.0f)
+                out.data[out.len++] = '0';      /* most coordinates of a short text */
+            else
+                out.len += lx_fmt(out.data + out.len, vec[d], 6);
         }
         out.data[out.len++] = ']';
         out.data[out.len] = '\0';
@@ -116,13 +120,6 @@ static plx_status run_chat(plx_jw *w, const local_state *ls, const char *body, s
     return st;
 }
 
-static plx_status run_classify(plx_jw *w, const char *body, size_t len)
-{
-    cJSON *request = plx_json_parse_exact(body, len);
-    plx_status st = request ? lx_classify(w, request) : PLX_EINTERNAL;
-    cJSON_Delete(request);
-    return st;
-}
 
 static plx_status compute(const local_state *ls, const char *op, const char *url,
                           const char *body, size_t len, plx_jw *w, plx_response *resp)
@@ -136,7 +133,8 @@ static plx_status compute(const local_state *ls, const char *op, const char *url
                             (int)query_int(url, "max_sentences", DEFAULT_SUMMARY_SENTENCES),
                             NULL);
     else if (strcmp(op, "classify") == 0)
-        return run_classify(w, body, len);
+        return lx_classify(w, body, len, (size_t)query_int(url, "labels", 0),
+                           query_int(url, "default", 0) != 0);
     else if (strcmp(op, "embed") == 0)
         return run_embed(w, body, len, url, resp);
     else if (strcmp(op, "chat") == 0)
@@ -246,22 +244,64 @@ static plx_status get_int(const plx_provider *p, const cJSON *request, const cha
     return plx_cfg_int(&cfg, request, key, min, max, out) == PLX_OK ? PLX_OK : PLX_EINVAL;
 }
 
-/* A text: a string of valid UTF-8 of at most max_text_bytes. */
-static plx_status check_text(const plx_provider *p, const cJSON *v, const char *field,
-                             size_t *len)
+/* Valid UTF-8; ASCII, the common case, is checked 8 bytes at a time. */
+static bool utf8_valid(const char *s, size_t len)
+{
+    size_t i = 0;
+    for (uint64_t v; i + 8 <= len; i += 8) {
+        memcpy(&v, s + i, 8);
+        if (v & UINT64_C(0x8080808080808080))
+            break;
+    }
+    return i == len || plx_utf8_valid(s + i, len - i);
+}
+
+typedef enum text_problem {
+    TEXT_OK,
+    TEXT_MISSING,
+    TEXT_NOT_STRING,
+    TEXT_TOO_BIG,
+    TEXT_NOT_UTF8
+} text_problem;
+
+/* What is wrong with a text, if anything: it must be a string of valid
+ * UTF-8 of at most max_text_bytes. No message, so that loops format a
+ * field name only for the one that fails. */
+static text_problem text_check(const plx_provider *p, const cJSON *v, size_t *len)
 {
     const local_state *ls = p->kind_state;
     if (!v)
-        return bad(p, field, "missing (expected a string)");
+        return TEXT_MISSING;
     if (!cJSON_IsString(v))
-        return bad(p, field, "expected a string");
+        return TEXT_NOT_STRING;
     *len = strlen(v->valuestring);
     if ((int64_t)*len > ls->max_text_bytes)
+        return TEXT_TOO_BIG;
+    return utf8_valid(v->valuestring, *len) ? TEXT_OK : TEXT_NOT_UTF8;
+}
+
+static plx_status text_fail(const plx_provider *p, text_problem why, const char *field,
+                            size_t len)
+{
+    const local_state *ls = p->kind_state;
+    switch (why) {
+    case TEXT_MISSING:
+        return bad(p, field, "missing (expected a string)");
+    case TEXT_NOT_STRING:
+        return bad(p, field, "expected a string");
+    case TEXT_TOO_BIG:
         return plx_fail(p->ctx, PLX_EINVAL, "request.%s: %zu bytes, more than "
-                        "max_text_bytes (%lld)", field, *len, (long long)ls->max_text_bytes);
-    if (!plx_utf8_valid(v->valuestring, *len))
+                        "max_text_bytes (%lld)", field, len, (long long)ls->max_text_bytes);
+    default:
         return bad(p, field, "not valid UTF-8");
-    return PLX_OK;
+    }
+}
+
+static plx_status check_text(const plx_provider *p, const cJSON *v, const char *field,
+                             size_t *len)
+{
+    text_problem why = text_check(p, v, len);
+    return why == TEXT_OK ? PLX_OK : text_fail(p, why, field, *len);
 }
 
 /* A request to url whose body is data (taken when own, else copied). */
@@ -308,21 +348,64 @@ static plx_status build_text_op(const plx_provider *p, const char *op, const cJS
     return make_request(p, url, text->valuestring, len, false, out);
 }
 
-static plx_status check_keywords(const plx_provider *p, const cJSON *list, const char *label)
+/* One label of the object form into the body: its name, the number of
+ * keywords, the keywords. */
+static plx_status add_keywords(const plx_provider *p, const cJSON *list, plx_buf *body)
 {
-    char field[160];
-    size_t len;
-    int i = 0;
-    const cJSON *kw;
+    const char *label = list->string;
+    char field[160], count[24];
+    if (!utf8_valid(label, strlen(label)))
+        return bad(p, "labels", "a label name is not valid UTF-8");
     if (!cJSON_IsArray(list)) {
         snprintf(field, sizeof field, "labels.%s", label);
         return bad(p, field, "expected an array of keywords (strings)");
     }
+    snprintf(count, sizeof count, "%d", cJSON_GetArraySize(list));
+    plx_status st = plx_buf_append(body, label, strlen(label) + 1);
+    if (st == PLX_OK)
+        st = plx_buf_append(body, count, strlen(count) + 1);
+    int i = 0;
+    const cJSON *kw;
     cJSON_ArrayForEach(kw, list) {
-        snprintf(field, sizeof field, "labels.%s[%d]", label, i++);
-        plx_status st = check_text(p, kw, field, &len);
+        size_t len = 0;
+        text_problem why = text_check(p, kw, &len);
+        if (why != TEXT_OK) {
+            snprintf(field, sizeof field, "labels.%s[%d]", label, i);
+            return text_fail(p, why, field, len);
+        }
+        if (st == PLX_OK)
+            st = plx_buf_append(body, kw->valuestring, len + 1);
+        i++;
+    }
+    return st;
+}
+
+/* The labels into the body: {label: [keywords]} or [label, ...]. */
+static plx_status add_labels(const plx_provider *p, const cJSON *labels, plx_buf *body)
+{
+    if (!(cJSON_IsObject(labels) || cJSON_IsArray(labels)) || !labels->child)
+        return bad(p, "labels", "expected a non-empty object {label: [keywords]} or a "
+                   "non-empty array of labels");
+    plx_status st = PLX_OK;
+    int i = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, labels) {
+        size_t len = 0;
+        if (cJSON_IsObject(labels)) {
+            st = add_keywords(p, l, body);
+        } else {
+            text_problem why = text_check(p, l, &len);
+            char field[48];
+            snprintf(field, sizeof field, "labels[%d]", i);
+            if (why != TEXT_OK)
+                return text_fail(p, why, field, len);
+            st = plx_buf_append(body, l->valuestring, len + 1);
+            if (st == PLX_OK)
+                st = plx_buf_append(body, "-", 2);
+        }
         if (st != PLX_OK)
             return st;
+        i++;
     }
     return PLX_OK;
 }
@@ -332,37 +415,31 @@ static plx_status build_classify(const plx_provider *p, const cJSON *request,
                                  plx_request **out)
 {
     static const char *const keys[] = {"text", "labels", "default", NULL};
-    size_t len;
-    plx_status st = check_keys(p, request, keys);
-    if (st == PLX_OK)
-        st = check_text(p, cJSON_GetObjectItemCaseSensitive(request, "text"), "text", &len);
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(request, "text");
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(request, "labels");
     const cJSON *fallback = cJSON_GetObjectItemCaseSensitive(request, "default");
+    size_t len = 0, default_len = 0;
+    plx_status st = check_keys(p, request, keys);
+    if (st == PLX_OK)
+        st = check_text(p, text, "text", &len);
     if (st == PLX_OK && fallback)
-        st = check_text(p, fallback, "default", &len);
-    if (st == PLX_OK && (!(cJSON_IsObject(labels) || cJSON_IsArray(labels)) || !labels->child))
-        st = bad(p, "labels", "expected a non-empty object {label: [keywords]} or a "
-                 "non-empty array of labels");
-    if (st != PLX_OK)
+        st = check_text(p, fallback, "default", &default_len);
+    plx_buf body = {0};
+    if (st == PLX_OK)
+        st = plx_buf_append(&body, text->valuestring, len + 1);
+    if (st == PLX_OK && fallback)
+        st = plx_buf_append(&body, fallback->valuestring, default_len + 1);
+    if (st == PLX_OK)
+        st = add_labels(p, labels, &body);
+    if (st != PLX_OK) {
+        plx_buf_free(&body);
         return st;
-    const cJSON *l;
-    int i = 0;
-    cJSON_ArrayForEach(l, labels) {
-        char field[48];
-        snprintf(field, sizeof field, "labels[%d]", i++);
-        if (cJSON_IsArray(labels))
-            st = check_text(p, l, field, &len);
-        else if (!plx_utf8_valid(l->string, strlen(l->string)))
-            st = bad(p, "labels", "a label is not valid UTF-8");
-        else
-            st = check_keywords(p, l, l->string);
-        if (st != PLX_OK)
-            return st;
     }
-    char *json = plx_json_print(request);
-    if (!json)
-        return PLX_ENOMEM;
-    return make_request(p, "http://local/classify", json, strlen(json), true, out);
+    char url[96];
+    snprintf(url, sizeof url, "http://local/classify?labels=%d&default=%d",
+             cJSON_GetArraySize(labels), fallback ? 1 : 0);
+    len = body.len;
+    return make_request(p, url, plx_buf_steal(&body), len, true, out);
 }
 
 /* {input: "text" | ["text", ...], model?, dimensions?} */
@@ -382,18 +459,26 @@ static plx_status build_embed(const plx_provider *p, const cJSON *request, plx_r
     if (st == PLX_OK && list && (!input->child || cJSON_GetArraySize(input) > MAX_INPUTS))
         st = plx_fail(p->ctx, PLX_EINVAL, "request.input: expected 1 to %d strings",
                       MAX_INPUTS);
+    int count = list ? cJSON_GetArraySize(input) : 1;
+    if (st == PLX_OK && (int64_t)count * dims > MAX_NUMBERS)
+        st = plx_fail(p->ctx, PLX_EINVAL, "request.input: %d inputs of %lld dimensions are "
+                      "more than %d numbers; split the call", count, (long long)dims,
+                      MAX_NUMBERS);
     if (st != PLX_OK)
         return st;
     plx_buf body = {0};
     int n = 0;
     for (const cJSON *v = list ? input->child : input; st == PLX_OK && (v || !n);
          v = list ? v->next : NULL) {
-        char field[32];
         size_t len = 0;
-        snprintf(field, sizeof field, list ? "input[%d]" : "input", n);
-        st = check_text(p, v, field, &len);
-        if (st == PLX_OK)
+        text_problem why = text_check(p, v, &len);
+        if (why != TEXT_OK) {
+            char field[32];
+            snprintf(field, sizeof field, list ? "input[%d]" : "input", n);
+            st = text_fail(p, why, field, len);
+        } else {
             st = plx_buf_append(&body, v->valuestring, len + 1);
+        }
         n++;
     }
     if (st != PLX_OK) {
@@ -415,6 +500,15 @@ static bool valid_role(const char *role)
     return false;
 }
 
+/* Fails with "request.messages[i].<member>: what". */
+static plx_status bad_message(const plx_provider *p, int i, const char *member,
+                              const char *what)
+{
+    char field[64];
+    snprintf(field, sizeof field, "messages[%d]%s", i, member);
+    return bad(p, field, what);
+}
+
 /* Checks messages; finds the last user message and counts the words of all. */
 static plx_status check_messages(const plx_provider *p, const cJSON *messages,
                                  const cJSON **last_user, size_t *words)
@@ -424,23 +518,24 @@ static plx_status check_messages(const plx_provider *p, const cJSON *messages,
     int i = 0;
     const cJSON *m;
     cJSON_ArrayForEach(m, messages) {
-        char field[64];
-        snprintf(field, sizeof field, "messages[%d]", i);
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
         const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
         if (!cJSON_IsObject(m))
-            return bad(p, field, "expected an object {role, content}");
-        snprintf(field, sizeof field, "messages[%d].role", i);
+            return bad_message(p, i, "", "expected an object {role, content}");
         if (!cJSON_IsString(role) || !valid_role(role->valuestring))
-            return bad(p, field, "expected one of system, user, assistant, tool");
-        snprintf(field, sizeof field, "messages[%d].content", i++);
+            return bad_message(p, i, ".role", "expected one of system, user, assistant, tool");
         bool assistant = strcmp(role->valuestring, "assistant") == 0;
-        if ((!content || cJSON_IsNull(content)) && assistant)
+        size_t len = 0;
+        text_problem why = (!content || cJSON_IsNull(content)) && assistant
+                           ? TEXT_OK : text_check(p, content, &len);
+        if (why != TEXT_OK) {
+            char field[64];
+            snprintf(field, sizeof field, "messages[%d].content", i);
+            return text_fail(p, why, field, len);
+        }
+        i++;
+        if (!cJSON_IsString(content))
             continue;               /* an assistant turn with only tool calls */
-        size_t len;
-        plx_status st = check_text(p, content, field, &len);
-        if (st != PLX_OK)
-            return st;
         *words += lx_count_words(content->valuestring, len);
         if (strcmp(role->valuestring, "user") == 0)
             *last_user = content;

@@ -38,7 +38,7 @@ static plx_status openai_configure(plx_provider *p, const plx_cfg *cfg, const cJ
     *state = c;
     /* The key goes only to OpenAI itself unless given explicitly: a local
      * server needs none, and OPENAI_API_KEY must not leak to another host. */
-    c->official = plx_llm_host_is(p, "api.openai.com");
+    c->official = plx_llm_host_is(p, "api.openai.com") || plx_llm_host_is(p, ".api.openai.com");
     plx_llm_key key = {"Authorization", "Bearer ", c->official ? "OPENAI_API_KEY" : NULL,
                        c->official};
     st = plx_llm_api_key(p, cfg, config, &key);

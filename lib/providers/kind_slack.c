@@ -191,7 +191,7 @@ static void text_block(plx_jw *w, const plx_alert *a)
 /* Severity, source, then the alert's fields: at most ten in a section. */
 static void fields_block(plx_jw *w, const plx_alert *a)
 {
-    char value[FIELD_MAX + 1];
+    char value[FIELD_MAX * 4 + 1];
     plx_jw_begin(w, NULL);
     PLX_JW_LIT(w, "type", "section");
     plx_jw_begin_array(w, "fields");

@@ -17,10 +17,12 @@
 /* Teams documents about four requests per second per webhook. */
 #define TEAMS_PER_SECOND 4.0
 #define TEAMS_BURST 4.0
-/* Cards must stay under 28 KB; these caps leave room for the rest. */
-#define TITLE_MAX 500
-#define TEXT_MAX 10000
-#define FACT_MAX 1000
+/* Cards must stay under 28 KB: with at most 50 fields, these caps keep an
+ * ASCII card under about 25 KB. */
+#define TITLE_MAX 300
+#define TEXT_MAX 8000
+#define FACT_TITLE_MAX 80
+#define FACT_MAX 200
 
 static const char *const KEYS[] = {"webhook_url", NULL};
 
@@ -94,7 +96,7 @@ static void text_block(plx_jw *w, const char *text, size_t max, const char *size
 static void fact(plx_jw *w, const char *title, const char *value)
 {
     plx_jw_begin(w, NULL);
-    plx_jw_clipped(w, "title", title, FACT_MAX);
+    plx_jw_clipped(w, "title", title, FACT_TITLE_MAX);
     plx_jw_clipped(w, "value", value, FACT_MAX);
     plx_jw_end(w);
 }

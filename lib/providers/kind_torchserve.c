@@ -86,9 +86,16 @@ static plx_status keyed_request(const plx_provider *p, const char *method, plx_b
     plx_buf_free(path);
     if (st != PLX_OK || !key)
         return st;
-    char header[1100];
-    snprintf(header, sizeof header, "Bearer %s", key);
-    st = plx_request_set_header(*out, "Authorization", header);
+    plx_buf header = {0};
+    st = plx_buf_printf(&header, "Bearer %s", key);
+    if (st == PLX_OK)
+        st = plx_request_set_header(*out, "Authorization", header.data);
+    plx_buf_free(&header);
+    if (st == PLX_ENOMEM) {
+        plx_request_free(*out);
+        *out = NULL;
+        return st;
+    }
     if (st != PLX_OK) {
         plx_request_free(*out);
         *out = NULL;

@@ -12,8 +12,8 @@
 #include "alert.h"
 #include "../crypto/crypto.h"
 
-#include <stdio.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

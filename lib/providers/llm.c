@@ -119,6 +119,8 @@ plx_status plx_llm_api_key(plx_provider *p, const plx_cfg *cfg, const cJSON *con
     if (cJSON_GetObjectItemCaseSensitive(config, "auth"))
         return item ? plx_cfg_fail(cfg, "api_key", "give api_key or auth, not both")
                     : PLX_OK;
+    if (!item && plx_headers_get(&p->headers, key->header))
+        return PLX_OK; /* the key is in "headers" */
     cJSON *env_source = NULL;
     if (!item) {
         const char *env = key->default_env ? getenv(key->default_env) : NULL;

@@ -8,7 +8,7 @@
 #include "providers.h"
 #include "stream.h"
 
-/* A kind's own config keys, read by plx_llm_configure. */
+/* A kind's own config keys, read by plx_llm_read_config. */
 typedef struct plx_llm_config {
     char *model;              /* default model ("model") */
     char *embed_model;        /* default model of embed ("embed_model") */
@@ -39,7 +39,7 @@ typedef struct plx_llm_key {
     bool required;            /* no key and no "auth": PLX_ECONFIG */
 } plx_llm_key;
 /* Installs the "api_key" secret (or default_env) as p's auth unless the
- * config has "auth" (both: PLX_ECONFIG). */
+ * config has "auth" (both: PLX_ECONFIG) or "headers" has key->header. */
 plx_status plx_llm_api_key(plx_provider *p, const plx_cfg *cfg, const cJSON *config,
                            const plx_llm_key *key);
 

@@ -1,4 +1,4 @@
-/* Helpers shared by the ML serving kinds. */
+/* Code shared by the ML serving kinds. */
 #include "ml.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* Helpers shared by the ML serving kinds (kserve, tfserving, torchserve):
+/* What the ML serving kinds (kserve, tfserving, torchserve) share:
  * the model and version a request names, URL segments, canonical inputs
  * read into tensors, JSON bodies and the services' error bodies. */
 #ifndef PLX_ML_H

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const plx_kind plx_kind_jira;
-
 void plx_notify_outcome_free(plx_notify_outcome *o)
 {
     free(o->id);
@@ -45,6 +43,7 @@ static cJSON *record(plx_notify_outcome *o, plx_status st, const char *json)
     if (st != PLX_OK) {
         const char *msg = plx_json_str(err, "message");
         snprintf(o->message, sizeof o->message, "%s", msg ? msg : plx_errmsg_current());
+        plx_free(o->error_json);
         o->error_json = dup_json(err);
     }
     return r;

@@ -165,18 +165,17 @@ static bool string_or_absent(const cJSON *item)
 
 static plx_status check_reply_call(const plx_provider *p, int i, const cJSON *call)
 {
-    char path[96];
-    snprintf(path, sizeof path, "reply.choices[0].message.tool_calls[%d]", i);
+    const char *at = "reply.choices[0].message.tool_calls[%d]%s";
     const cJSON *fn = GET(call, "function");
     if (!cJSON_IsObject(call) || !cJSON_IsObject(fn))
-        return plx_llm_proto(p, "expected an object with a \"function\" object", "%s", path);
+        return plx_llm_proto(p, "expected an object with a \"function\" object", at, i, "");
     const cJSON *args = GET(fn, "arguments");
     if (!plx_llm_str(fn, "name"))
-        return plx_llm_proto(p, "function.name: expected a string", "%s", path);
+        return plx_llm_proto(p, "expected a string", at, i, ".function.name");
     if (!string_or_absent(args) && !cJSON_IsObject(args))
-        return plx_llm_proto(p, "function.arguments: expected a string of JSON", "%s", path);
+        return plx_llm_proto(p, "expected a string of JSON", at, i, ".function.arguments");
     if (!string_or_absent(GET(call, "id")))
-        return plx_llm_proto(p, "id: expected a string", "%s", path);
+        return plx_llm_proto(p, "expected a string", at, i, ".id");
     return PLX_OK;
 }
 
@@ -288,19 +287,18 @@ static plx_status order_vectors(const plx_provider *p, const cJSON *data, const 
     int i = 0;
     const cJSON *item;
     cJSON_ArrayForEach(item, data) {
-        char path[64];
-        snprintf(path, sizeof path, "reply.data[%d]", i);
         const cJSON *vector = GET(item, "embedding");
         const cJSON *index = GET(item, "index");
         bool numbers = cJSON_IsArray(vector);
         const cJSON *v;
         cJSON_ArrayForEach(v, vector) numbers = numbers && cJSON_IsNumber(v);
         if (!numbers)
-            return plx_llm_proto(p, "embedding: expected an array of numbers", "%s", path);
+            return plx_llm_proto(p, "expected an array of numbers", "reply.data[%d].embedding", i);
         double at = index ? index->valuedouble : i;
         if ((index && !cJSON_IsNumber(index)) || at < 0 || at >= n || at != (int)at ||
             order[(int)at])
-            return plx_llm_proto(p, "index: expected distinct integers from 0 to the count - 1", "%s", path);
+            return plx_llm_proto(p, "expected distinct integers from 0 to the count - 1",
+                                 "reply.data[%d].index", i);
         order[(int)at] = vector;
         i++;
     }

@@ -104,6 +104,7 @@ extern const plx_kind plx_kind_webhook;
 extern const plx_kind plx_kind_tfserving;
 extern const plx_kind plx_kind_torchserve;
 extern const plx_kind plx_kind_kserve;
+extern const plx_kind plx_kind_s3;
 
 typedef struct plx_provider_stats_counters {
     uint64_t calls, succeeded, failed, attempts, retries;

@@ -92,6 +92,9 @@ hasnt() { # out|err TEXT DESCRIPTION
     if ! grep -qF -- "$2" "$T/$1"; then ok "$3"; else not_ok "$3" "unexpected '$2' in std$1"; fi
 }
 lines_of() { wc -l <"$1" | tr -d ' '; }
+nonempty_out() { # DESCRIPTION
+    if [ -s "$T/out" ]; then ok "$1"; else not_ok "$1" "expected output on stdout"; fi
+}
 expect_lines() { # FILE COUNT DESCRIPTION
     local got=0
     [ -f "$1" ] && got=$(lines_of "$1")
@@ -122,7 +125,12 @@ cat >bad-pipeline.json <<'EOF'
             "input": {"path": "{{steps.nope.output.x}}"}}]}
 EOF
 for i in $(seq 1 20); do echo "{\"path\": \"/echo?n=$i\"}"; done >good.jsonl
-{ head -n 5 good.jsonl; echo '{"path": "/status/404"}'; echo 'not json'; tail -n 5 good.jsonl; } >mixed.jsonl
+{
+    head -n 5 good.jsonl
+    echo '{"path": "/status/404"}'
+    echo 'not json'
+    tail -n 5 good.jsonl
+} >mixed.jsonl
 
 echo "# plexus: $PLEXUS${WRAP[*]:+ (wrapped: ${WRAP[*]})}"
 
@@ -297,7 +305,8 @@ has err "PLX_EUNSUPPORTED" "the message says unsupported"
 p --config config.json run pipeline.json --input good.jsonl --output all.jsonl
 expect_rc 0 "run"
 expect_lines all.jsonl 20 "one result line per record"
-if [ ! -s "$T/out" ]; then ok "run writes nothing on stdout"; else not_ok "run writes nothing on stdout"; fi
+if [ ! -s "$T/out" ]; then ok "run writes nothing on stdout"
+else not_ok "run writes nothing on stdout"; fi
 has err "run complete: 20 lines, 20 succeeded" "run prints a summary"
 if grep -q '"line":20' all.jsonl && grep -q 'n=20' all.jsonl; then
     ok "results carry the line and the output"
@@ -441,7 +450,7 @@ if [[ ", $kinds, " == *", local, "* ]]; then
     expect_rc 5 "call local sentiment with a bad request"
     p chat local "Summarize: plexus is a library. It calls services. It is written in C."
     expect_rc 0 "chat local"
-    if [ -s "$T/out" ]; then ok "chat local writes the reply"; else not_ok "chat local writes the reply"; fi
+    nonempty_out "chat local writes the reply"
     has err " ms]" "chat local prints the summary line"
     p chat --json local "hello there"
     expect_rc 0 "chat --json local"
@@ -469,9 +478,18 @@ else
 EOF
     p --config llm.json chat llm --system "Be brief." --max-tokens 50 "Say hello"
     expect_rc 0 "chat streams from an OpenAI-style server"
-    if [ -s "$T/out" ]; then ok "the streamed reply is on stdout"; else not_ok "the streamed reply is on stdout"; fi
+    nonempty_out "the streamed reply is on stdout"
     has err "tokens" "the summary has the tokens"
     has err " ms]" "the summary has the latency"
+    # mock-llm echoes the prompt in 5-byte chunks 20 ms apart: the bytes
+    # must reach stdout spread over that time, not at the end.
+    long="one two three four five six seven eight nine ten eleven twelve thirteen"
+    stamps=$("${WRAP[@]}" "$PLEXUS" --config llm.json chat -q llm "$long" 2>/dev/null |
+             while IFS= read -r -d '' -n 1 _; do echo "$EPOCHREALTIME"; done)
+    spread=$(awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%d", (b - a) * 1000 }' \
+             <<<"$stamps")
+    if [ "$spread" -ge 100 ]; then ok "deltas reach stdout as they arrive (over $spread ms)"
+    else not_ok "deltas reach stdout as they arrive" "all within $spread ms"; fi
     p --config llm.json chat --json llm "Say hello"
     expect_rc 0 "chat --json against the server"
     has out '"usage":{"input_tokens":' "the result has usage"

@@ -93,12 +93,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     canonical_forms(url);
     plx_request *req = NULL;
     if (plx_request_create(method, url, &req) == PLX_OK) {
-        for (char *line; p < end && *(line = next_line(&p, end)) != '\0'; free(line)) {
-            char *colon = strchr(line, ':');
+        while (p < end) {
+            char *line = next_line(&p, end), *colon = strchr(line, ':');
+            bool blank = !*line;
             if (colon) {
                 *colon = '\0';
                 plx_request_set_header(req, line, colon + 1);
             }
+            free(line);
+            if (blank)
+                break;
         }
         plx_request_set_body(req, p, (size_t)(end - p));
         read_error(req, p, (size_t)(end - p));

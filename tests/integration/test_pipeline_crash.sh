@@ -11,6 +11,7 @@
 set -u
 
 driver=${1:?usage: $0 DRIVER}
+driver=$(cd "$(dirname "$driver")" && pwd)/$(basename "$driver")   # we cd below
 if [ -z "${PLX_TEST_HTTP_URL:-}" ]; then
     echo "SKIP: PLX_TEST_HTTP_URL unset (run me through with_nginx.sh)"
     exit 77

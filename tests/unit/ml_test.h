@@ -1,4 +1,4 @@
-/* Helpers for the ML kinds' unit tests: run a kind's build and parse
+/* For the ML kinds' unit tests: run a kind's build and parse
  * directly (they are pure functions) and look at what they produce. */
 #ifndef PLX_TEST_ML_H
 #define PLX_TEST_ML_H

@@ -162,6 +162,12 @@ static void test_field_text(void)
     plx_alert_value_text(cJSON_GetObjectItem(f, "b"), value, sizeof value);
     CHECK_STR(value, "false");
     cJSON_Delete(f);
+    /* cut to fit, never inside a character */
+    f = cJSON_CreateString("ab\xe2\x82\xac");
+    char small[5];
+    plx_alert_value_text(f, small, sizeof small);
+    CHECK_STR(small, "ab");
+    cJSON_Delete(f);
 }
 
 static void test_setup(void)

@@ -252,7 +252,7 @@ static void test_parse_malformed(void)
         {"{\"content\": \"text\"}", "reply.content: expected an array"},
         {"{\"content\": [1]}", "reply.content[0]: expected an object with a \"type\""},
         {"{\"content\": [{\"text\": \"a\"}]}", "reply.content[0]: expected an object with a"},
-        {"{\"content\": [{\"type\": \"text\"}]}", "reply.content[0]: text: expected a string"},
+        {"{\"content\": [{\"type\": \"text\"}]}", "reply.content[0].text: expected a string"},
         {"{\"content\": [{\"type\": \"text\", \"text\": \"a\"}, {\"type\": \"tool_use\","
          " \"id\": \"t\"}]}", "reply.content[1]: a tool_use block needs id, name and an input"},
         {"{\"content\": [{\"type\": \"tool_use\", \"id\": \"t\", \"name\": \"f\", \"input\": "

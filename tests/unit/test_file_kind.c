@@ -104,6 +104,23 @@ static void test_append(void)
     lines = read_lines(path, &n);
     CHECK_INT(n, 4);
     free_lines(lines, n);
+    /* plx_notify takes a file target like any notify kind. */
+    char targets[512], *report = NULL;
+    snprintf(targets, sizeof targets, "[{\"kind\":\"file\",\"name\":\"log\","
+             "\"path\":\"%s\"}]", path);
+    CHECK_INT(plx_notify(ctx, targets, "{\"title\":\"Cost spike\",\"text\":\"+200%\","
+                         "\"severity\":\"critical\",\"source\":\"costs\"}", &report),
+              PLX_OK);
+    CHECK_CONTAINS(report, "\"target\":\"log\"");
+    CHECK_CONTAINS(report, "\"ok\":true");
+    plx_free(report);
+    lines = read_lines(path, &n);
+    CHECK_INT(n, 5);
+    if (n == 5)
+        CHECK_STR(cJSON_GetObjectItemCaseSensitive(
+                      cJSON_GetObjectItemCaseSensitive(lines[4], "alert"), "severity")->valuestring,
+                  "critical");
+    free_lines(lines, n);
     plx_provider_free(q);
     plx_provider_free(p);
     plx_ctx_free(ctx);

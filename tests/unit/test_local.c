@@ -123,6 +123,13 @@ static void test_sentiment_modifiers(void)
     check_label(p, "Delivery was fast but the screen arrived broken and unusable.",
                 "negative");
     check_label(p, "The app stopped working.", "negative");
+    /* What a customer expected, negated; greetings and sign-offs. */
+    check_label(p, "My package never arrived.", "negative");
+    check_label(p, "The product is good, but nobody told me about the delay.", "negative");
+    check_label(p, "Good morning, I would like to change my delivery address.", "neutral");
+    check_label(p, "Hi, my laptop will not turn on anymore. Best, Tom", "negative");
+    check_label(p, "Please send the invoice as a PDF.\nThanks,\nAnna", "neutral");
+    check_label(p, "Thanks!", "positive");
     CHECK(score_of(p, "The support was very good.") > score_of(p, "The support was good."));
     CHECK(score_of(p, "The app is slightly slow.") > score_of(p, "The app is slow."));
     CHECK(score_of(p, "This is great!!!") > score_of(p, "This is great."));
@@ -354,6 +361,59 @@ static void test_chat(void)
     plx_ctx_free(ctx);
 }
 
+/* A long text (about 200 KB, 3000 sentences) through every op: linear
+ * time, and summaries of many sentences stay in text order. */
+static void test_long_text(void)
+{
+    static const char *const parts[] = {
+        "The courier lost parcel %d again. ", "Support answered ticket %d quickly! ",
+        "Invoice %d shows a charge I do not recognise. ", "Order %d arrived on time. ",
+        "Le colis %d est arrivé en retard. ", "Why did refund %d take so long? "};
+    plx_ctx *ctx = ctx_new();
+    plx_provider *p_long = local_new(ctx, NULL);
+    size_t cap = 256 * 1024, len = 0;
+    char *text = malloc(cap);
+    for (int i = 0; len + 128 < cap - 1024 && i < 3000; i++)
+        len += (size_t)snprintf(text + len, cap - len, parts[i % 6], i);
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "text", text);
+    cJSON_AddNumberToObject(req, "max_sentences", 40);
+    char *json = cJSON_PrintUnformatted(req);
+    cJSON *r = call(p_long, "summarize", json);
+    const cJSON *idx = cJSON_GetObjectItemCaseSensitive(r, "sentences");
+    CHECK_INT(cJSON_GetArraySize(idx), 40);
+    int prev = -1, ordered = 1;
+    const cJSON *i;
+    cJSON_ArrayForEach(i, idx) {
+        ordered &= i->valueint > prev;
+        prev = i->valueint;
+    }
+    CHECK(ordered);
+    cJSON_Delete(r);
+    cJSON_DeleteItemFromObject(req, "max_sentences");
+    free(json);
+    json = cJSON_PrintUnformatted(req);
+    static const char *const ops[] = {"sentiment", "language", "summarize"};
+    for (size_t k = 0; k < 3; k++) {
+        r = call(p_long, ops[k], json);
+        CHECK(r != NULL);
+        cJSON_Delete(r);
+    }
+    cJSON_AddItemToObject(req, "labels", cJSON_Parse("{\"delivery\":[\"courier\",\"parcel\","
+                                                      "\"arrived\",\"colis\"],\"billing\":[\"invoice\","
+                                                      "\"refund\",\"charge\"]}"));
+    free(json);
+    json = cJSON_PrintUnformatted(req);
+    r = call(p_long, "classify", json);
+    CHECK_STR(str(r, "label"), "delivery");
+    cJSON_Delete(r);
+    free(json);
+    cJSON_Delete(req);
+    free(text);
+    plx_provider_free(p_long);
+    plx_ctx_free(ctx);
+}
+
 /* Fails with status and a message containing what. */
 static void check_error(plx_provider *p, const char *op, const char *request,
                         plx_status status, const char *what)
@@ -387,6 +447,11 @@ static void test_errors(void)
     check_error(p, "embed", "{\"input\":[\"a\",null]}", PLX_EINVAL,
                 "request.input[1]: expected a string");
     check_error(p, "embed", "{\"input\":[]}", PLX_EINVAL, "request.input");
+    char big[8192] = "{\"dimensions\":4096,\"input\":[\"a\"";
+    for (int i = 1; i < 1100; i++)
+        strcat(big, ",\"a\"");
+    strcat(big, "]}");
+    check_error(p, "embed", big, PLX_EINVAL, "split the call");
     check_error(p, "chat", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"},"
                 "{\"role\":\"robot\",\"content\":\"y\"}]}", PLX_EINVAL,
                 "request.messages[1].role");
@@ -477,5 +542,6 @@ static void test_user_transport(void)
 }
 
 TEST_MAIN(test_sentiment_labels, test_sentiment_modifiers, test_language, test_summarize,
-          test_classify, test_embed, test_chat, test_errors, test_config_async_stats,
+          test_classify, test_embed, test_chat, test_long_text, test_errors,
+          test_config_async_stats,
           test_user_transport)

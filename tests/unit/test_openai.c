@@ -198,6 +198,8 @@ static void test_validation(void)
 static void test_config(void)
 {
     unsetenv("OPENAI_API_KEY");
+    CHECK_INT(llm_configure("openai", "{\"base_url\": \"https://eu.api.openai.com/v1\"}"),
+              PLX_ECONFIG);
     CHECK_INT(llm_configure("openai", "{}"), PLX_ECONFIG);
     CHECK_CONTAINS(plx_errmsg(NULL), "api_key: missing: give api_key (a string, {\"env\": "
                    "NAME} or {\"file\": PATH}) or auth, or set the environment variable "
@@ -205,6 +207,8 @@ static void test_config(void)
     setenv("OPENAI_API_KEY", "sk-from-env", 1);
     CHECK_INT(llm_configure("openai", "{}"), PLX_OK);
     unsetenv("OPENAI_API_KEY");
+    /* a key in "headers" will do */
+    CHECK_INT(llm_configure("openai", "{\"headers\": {\"authorization\": \"Bearer k\"}}"), PLX_OK);
     /* a local server needs no key */
     CHECK_INT(llm_configure("openai", "{\"base_url\": \"http://localhost:11434/v1\"}"), PLX_OK);
     CHECK_INT(llm_configure("openai", "{\"api_key\": {\"env\": \"PLX_NO_SUCH_VAR\"}}"),
@@ -399,11 +403,11 @@ static void test_parse_malformed(void)
         {"{\"choices\": [{\"message\": {\"tool_calls\": [{\"id\": \"x\"}]}}]}",
          "reply.choices[0].message.tool_calls[0]: expected an object with a \"function\""},
         {"{\"choices\": [{\"message\": {\"tool_calls\": [{\"function\": {}}]}}]}",
-         "reply.choices[0].message.tool_calls[0]: function.name: expected a string"},
+         "reply.choices[0].message.tool_calls[0].function.name: expected a string"},
         {"{\"choices\": [{\"message\": {\"tool_calls\": [{\"function\": {\"name\": \"f\","
-         " \"arguments\": 5}}]}}]}", "function.arguments: expected a string of JSON"},
+         " \"arguments\": 5}}]}}]}", "tool_calls[0].function.arguments: expected a string of JSON"},
         {"{\"choices\": [{\"message\": {\"tool_calls\": [{\"id\": 5, \"function\": "
-         "{\"name\": \"f\"}}]}}]}", "tool_calls[0]: id: expected a string"},
+         "{\"name\": \"f\"}}]}}]}", "tool_calls[0].id: expected a string"},
         {"{\"choices\": [{\"message\": {}, \"finish_reason\": 1}]}",
          "reply.choices[0].finish_reason: expected a string or null"},
         {"{\"error\": {\"message\": \"upstream failed\", \"code\": \"server_error\"}}",
@@ -488,13 +492,13 @@ static void test_parse_embed(void)
     static const char *const bad[][2] = {
         {"{\"data\": []}", "reply.data: expected a non-empty array"},
         {"{\"data\": [{\"embedding\": \"AAAA\"}]}",
-         "reply.data[0]: embedding: expected an array of numbers"},
-        {"{\"data\": [{\"embedding\": [1, \"x\"]}]}", "reply.data[0]: embedding: expected"},
+         "reply.data[0].embedding: expected an array of numbers"},
+        {"{\"data\": [{\"embedding\": [1, \"x\"]}]}", "reply.data[0].embedding: expected"},
         {"{\"data\": [{\"embedding\": [1], \"index\": 0}, {\"embedding\": [1], \"index\": 0}]}",
-         "reply.data[1]: index: expected distinct integers"},
-        {"{\"data\": [{\"embedding\": [1], \"index\": 5}]}", "reply.data[0]: index"},
-        {"{\"data\": [{\"embedding\": [1], \"index\": 0.5}]}", "reply.data[0]: index"},
-        {"{\"data\": [{\"embedding\": [1], \"index\": \"0\"}]}", "reply.data[0]: index"},
+         "reply.data[1].index: expected distinct integers"},
+        {"{\"data\": [{\"embedding\": [1], \"index\": 5}]}", "reply.data[0].index"},
+        {"{\"data\": [{\"embedding\": [1], \"index\": 0.5}]}", "reply.data[0].index"},
+        {"{\"data\": [{\"embedding\": [1], \"index\": \"0\"}]}", "reply.data[0].index"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         out = llm_parse(p, "embed", 200, bad[i][0], &st);

@@ -153,8 +153,10 @@ static void test_validation_errors(void)
          PLX_ECONFIG, "steps[0].id: 'a b' is not a name"},
         {"{'steps':[{'provider':'ok','op':'request'}]}",
          PLX_ECONFIG, "steps[0].id: missing"},
-        {"{'steps':[{'id':'a','endpoint':'fraud','op':'predict'}]}",
-         PLX_EUNSUPPORTED, "steps.a.endpoint: endpoints not supported yet"},
+        {"{'steps':[{'id':'a','endpoint':'fraud'}]}",
+         PLX_ECONFIG, "steps.a.endpoint: no endpoint named 'fraud' in the ctx config"},
+        {"{'steps':[{'id':'a','endpoint':'fraud','provider':'ok'}]}",
+         PLX_ECONFIG, "steps.a.endpoint: give either provider or endpoint, not both"},
         {"{'steps':[]}", PLX_ECONFIG, "steps: expected a list of 1 to 256 steps"},
         {"{'steps':[" STEP(",'batch_size':8") "]}",
          PLX_ECONFIG, "steps.a.batch_list: missing: with batch_size"},
@@ -433,9 +435,42 @@ static void test_micro_batch_single_record(void)
     plx_ctx_free(ctx);
 }
 
+static void test_endpoint_step(void)
+{
+    plx_ctx *ctx = NULL;
+    CHECK_INT(plx_ctx_new(&ctx, "{\"log_level\":\"none\",\"providers\":{"
+        "\"ml\":{\"kind\":\"kserve\",\"base_url\":\"http://ml.test\",\"retry\":{\"max_attempts\":1}},"
+        "\"ok\":{\"kind\":\"http\",\"base_url\":\"http://ok.test\"}},"
+        "\"endpoints\":{\"iris\":{\"variants\":[{\"name\":\"blue\",\"provider\":\"ml\","
+        "\"model\":\"iris\",\"version\":\"v1\"}]}}}"), PLX_OK);
+    if (!ctx) {
+        fprintf(stderr, "endpoint ctx: %s\n", plx_errmsg(NULL));
+        return;
+    }
+    svc_attach(&svc, ctx);
+    char *out = NULL;
+    CHECK_INT(run(ctx, "{'steps':[{'id':'score','endpoint':'iris',"
+                       "'input':{'instances':'{{input.rows}}'}},"
+                       "{'id':'log','provider':'ok','op':'request','input':{'path':'/echo',"
+                       "'body':{'p':'{{steps.score.output.predictions}}','v':'{{steps.score.output.variant}}'}}}],"
+                       "'output':'{{steps.log.output.body.body}}'}",
+                  "{'rows':[[5.1,3.5,1.4,0.2],[6.3,3.3,6.0,2.5]]}", &out), PLX_OK);
+    CHECK_CONTAINS(out, jq("'output':{'p':[[2]],'v':'blue'}"));
+    CHECK_CONTAINS(out, jq("'score':{'status':'ok','provider':'ml','attempts':1,"));
+    plx_free(out);
+    plx_pipeline *pl = NULL;
+    CHECK_INT(plx_pipeline_new(ctx, jq("{'steps':[{'id':'s','endpoint':'iris','op':'chat'}]}"), &pl),
+              PLX_ECONFIG);
+    CHECK_CONTAINS(plx_errmsg(ctx), "steps.s.op: an endpoint's op is \"predict\"");
+    CHECK_INT(plx_pipeline_new(ctx, jq("{'steps':[{'id':'s','endpoint':'iris','batch_size':4}]}"), &pl),
+              PLX_ECONFIG);
+    CHECK_CONTAINS(plx_errmsg(ctx), "steps.s.batch_size: not with an endpoint");
+    plx_ctx_free(ctx);
+}
+
 TEST_MAIN(test_dependencies_and_output, test_inferred_dependency_lists,
           test_independent_steps_run_at_once, test_validation_errors, test_fallback_chain,
           test_open_circuit_is_skipped, test_weighted_routing_is_seedable, test_when_skips_steps,
           test_on_error_modes, test_step_retry, test_step_timeout,
           test_render_error_fails_the_record, test_unsupported_op_falls_back,
-          test_default_output_and_cost, test_micro_batch_single_record)
+          test_default_output_and_cost, test_micro_batch_single_record, test_endpoint_step)

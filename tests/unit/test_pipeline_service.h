@@ -9,6 +9,8 @@
  *   /embed               200 {"vectors": [[len(text)], ...]} for body.input
  *   /delay/MS            200 {"ok": true}, MS milliseconds later
  *   /fail-if-bad         500 when body.text has "bad", else 200 {"text": body.text}
+ *   .../infer            200, an open inference protocol v2 reply: output
+ *                        "predict" = the number of rows sent
  */
 #ifndef PLX_TEST_PIPELINE_SERVICE_H
 #define PLX_TEST_PIPELINE_SERVICE_H
@@ -79,6 +81,18 @@ static cJSON *svc_embed(service *s, const cJSON *body)
     return out;
 }
 
+static cJSON *svc_infer(const cJSON *body)
+{
+    const cJSON *in = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(body, "inputs"), 0);
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive(in, "shape");
+    int rows = cJSON_IsArray(shape) ? cJSON_GetArrayItem(shape, 0)->valueint : 0;
+    char text[256];
+    snprintf(text, sizeof text, "{\"model_name\":\"iris\",\"model_version\":\"v1\","
+             "\"outputs\":[{\"name\":\"predict\",\"shape\":[1,1],\"datatype\":\"INT64\","
+             "\"data\":[%d]}]}", rows);
+    return cJSON_Parse(text);
+}
+
 /* Answers req into resp; returns the delay in ms. */
 static int svc_handle(service *s, const plx_request *req, plx_response *resp)
 {
@@ -127,6 +141,9 @@ static int svc_handle(service *s, const plx_request *req, plx_response *resp)
     } else if (strcmp(path, "/fail-if-bad") == 0) {
         status = strstr(svc_text(body), "bad") ? 500 : 200;
         cJSON_AddStringToObject(out, "text", svc_text(body));
+    } else if (strstr(path, "/infer")) {
+        cJSON_Delete(out);
+        out = svc_infer(body);
     } else {
         status = 404;
     }

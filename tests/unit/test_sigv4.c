@@ -6,8 +6,10 @@
  * key cache, Host, tokens, payload hashes. */
 #include "../tap.h"
 #include "auth/sigv4.h"
+#include "crypto/crypto.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -558,6 +560,103 @@ static void test_header_values(void)
     plx_headers_free(&h);
 }
 
+/* The prepared-key HMAC and incremental SHA-256 agree with the one-shot
+ * ones for every key length class (empty, short, a block, longer). */
+static void test_crypto(void)
+{
+    unsigned char key[100], a[PLX_SHA256_LEN], b[PLX_SHA256_LEN];
+    for (size_t i = 0; i < sizeof key; i++)
+        key[i] = (unsigned char)(i * 7 + 1);
+    const char *msg = "AWS4-HMAC-SHA256\n20150830T123600Z\nscope\nhash";
+    size_t lens[] = {0, 1, 32, 63, 64, 65, 100};
+    for (size_t i = 0; i < PLX_ARRAY_LEN(lens); i++) {
+        plx_hmac_sha256_key k;
+        plx_hmac_sha256_key_init(&k, key, lens[i]);
+        plx_hmac_sha256_keyed(&k, msg, strlen(msg), a);
+        plx_hmac_sha256(key, lens[i], msg, strlen(msg), b);
+        CHECK(memcmp(a, b, sizeof a) == 0);
+        plx_hmac_sha256_key_wipe(&k);
+    }
+    plx_sha256_ctx c;
+    plx_sha256_init(&c);
+    plx_sha256_update(&c, msg, 10);
+    plx_sha256_update(&c, msg + 10, strlen(msg) - 10);
+    plx_sha256_finish(&c, a);
+    plx_sha256(msg, strlen(msg), b);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    plx_buf d = {0};
+    CHECK_INT(plx_base64_decode(&d, "aGVsbG8gd29ybGQ=", 16), PLX_OK);
+    CHECK_STR(d.data, "hello world");
+    plx_buf_reset(&d);
+    CHECK_INT(plx_base64_decode(&d, "", 0), PLX_OK);
+    CHECK_INT((int)d.len, 0);
+    CHECK_INT(plx_base64_decode(&d, "a$==", 4), PLX_EINVAL);
+    CHECK_INT(plx_base64_decode(&d, "ab=c", 4), PLX_EINVAL);
+    plx_buf_free(&d);
+}
+
+/* A payload hash the caller set is what gets signed. */
+static void test_given_payload_hash(void)
+{
+    plx_sigv4_signer *s = suite_signer(NULL);
+    plx_request *req = NULL;
+    plx_request_create("PUT", "https://bucket.s3.amazonaws.com/big", &req);
+    plx_request_set_header(req, "x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+    plx_sigv4_options o;
+    plx_sigv4_options_init(&o, "us-east-1", "s3");
+    o.time = SUITE_TIME;
+    CHECK_INT(plx_sigv4_sign_request(s, &o, req), PLX_OK);
+    CHECK_STR(plx_request_header(req, "x-amz-content-sha256"),
+              "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+    plx_request_free(req);
+    plx_sigv4_signer_free(s);
+}
+
+/* One signer shared by threads that sign for different scopes at once (the
+ * key cache is shared): every signature equals a fresh signer's. */
+typedef struct worker {
+    plx_sigv4_signer *shared;
+    int index;
+    int bad;
+} worker;
+
+static void *sign_many(void *arg)
+{
+    worker *w = arg;
+    const char *regions[] = {"us-east-1", "eu-west-1", "ap-south-1", "us-west-2", "sa-east-1"};
+    plx_sigv4_signer *fresh = NULL;
+    plx_sigv4_signer_new(SUITE_KEY, SUITE_SECRET, NULL, &fresh);
+    for (int i = 0; i < 300; i++) {
+        plx_sigv4_options o;
+        plx_sigv4_options_init(&o, regions[(i + w->index) % 5], i % 2 ? "s3" : "kinesis");
+        o.time = SUITE_TIME + (int64_t)(i % 3) * 86400;
+        char *a = NULL, *b = NULL;
+        plx_sigv4_presign_url(w->shared, &o, "GET", "https://example.amazonaws.com/k", &a);
+        plx_sigv4_presign_url(fresh, &o, "GET", "https://example.amazonaws.com/k", &b);
+        w->bad += !a || !b || strcmp(a, b) != 0;
+        plx_free(a);
+        plx_free(b);
+    }
+    plx_sigv4_signer_free(fresh);
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    plx_sigv4_signer *s = suite_signer(NULL);
+    pthread_t t[4];
+    worker w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker){s, i, 0};
+        pthread_create(&t[i], NULL, sign_many, &w[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_INT(w[i].bad, 0);
+    }
+    plx_sigv4_signer_free(s);
+}
+
 static void setup(void)
 {
     const char *env = getenv("PLEXUS_PEERS");
@@ -591,4 +690,5 @@ static void run_all(void)
 
 TEST_MAIN(run_all, test_suites, test_paths, test_query, test_split_url,
           test_scope_from_host, test_sign_request_s3, test_unsigned_payload_and_given_hash,
-          test_key_cache, test_presign_url, test_header_values)
+          test_key_cache, test_presign_url, test_header_values, test_crypto,
+          test_given_payload_hash, test_threads)

@@ -369,6 +369,9 @@ static void test_too_big(void)
                 PLX_OK, false);
     /* a retry line is bounded like any known field */
     EXPECT_OPTS(&op, "retry: 000000000000000000000000001\n\n", "", PLX_ETOOBIG, true);
+    /* a huge cap is a large cap, not an overflow */
+    opts huge = {SIZE_MAX, -1, false};
+    EXPECT_OPTS(&huge, "data: x\n\n", "message=x|", PLX_OK, false);
     /* the message names the limit, not the data */
     outcome o;
     run_cuts(&op, "data: secret-secret-secret\n\n", 28, NULL, 0, &o);

@@ -14,6 +14,7 @@
 #define PHRASE_MAX 8            /* words of a keyword that count */
 #define INLINE_KEYWORDS 64
 #define INLINE_WORDS 256
+#define INLINE_LABELS 32
 
 typedef struct keyword {
     size_t label;
@@ -30,7 +31,10 @@ typedef struct rules {
 
 static plx_status rules_add(rules *r, size_t label, const char *text, double weight)
 {
-    keyword k = {.label = label, .weight = weight};
+    keyword k;
+    k.label = label;
+    k.weight = weight;
+    k.n = 0;
     lx_scan s;
     lx_token t;
     lx_scan_init(&s, text, strlen(text));
@@ -59,10 +63,7 @@ static plx_status add_named(rules *r, size_t label, const char *name)
     plx_status st = rules_add(r, label, name, 1.0);
     lx_scan s;
     lx_token t;
-    size_t words = 0;
-    lx_scan_init(&s, name, strlen(name));
-    while (lx_scan_next(&s, &t))
-        words++;
+    size_t words = lx_count_words(name, strlen(name));
     lx_scan_init(&s, name, strlen(name));
     while (st == PLX_OK && words > 1 && lx_scan_next(&s, &t))
         if (!lx_function_word(t.hash))
@@ -70,23 +71,38 @@ static plx_status add_named(rules *r, size_t label, const char *name)
     return st;
 }
 
-static plx_status compile(const cJSON *labels, rules *r)
+/* The next NUL-terminated string of the body, or NULL past its end. */
+static const char *next_string(const char **at, const char *end)
 {
-    plx_status st = PLX_OK;
-    size_t i = 0;
-    const cJSON *l;
-    cJSON_ArrayForEach(l, labels) {
-        if (cJSON_IsString(l)) {
-            st = add_named(r, i, l->valuestring);
+    const char *s = *at;
+    const char *nul = s < end ? memchr(s, '\0', (size_t)(end - s)) : NULL;
+    if (!nul)
+        return NULL;
+    *at = nul + 1;
+    return s;
+}
+
+/* Reads the labels of the body (see lx_classify) into names and rules. */
+static plx_status compile(const char **at, const char *end, size_t nlabels,
+                          const char **names, rules *r)
+{
+    for (size_t i = 0; i < nlabels; i++) {
+        const char *name = next_string(at, end);
+        const char *count = next_string(at, end);
+        if (!name || !count)
+            return PLX_EINTERNAL;
+        names[i] = name;
+        plx_status st = PLX_OK;
+        if (strcmp(count, "-") == 0) {
+            st = add_named(r, i, name);
         } else {
-            const cJSON *kw;
-            cJSON_ArrayForEach(kw, l)
-                if (st == PLX_OK && cJSON_IsString(kw))
-                    st = rules_add(r, i, kw->valuestring, 1.0);
+            for (long k = strtol(count, NULL, 10); k > 0 && st == PLX_OK; k--) {
+                const char *kw = next_string(at, end);
+                st = kw ? rules_add(r, i, kw, 1.0) : PLX_EINTERNAL;
+            }
         }
         if (st != PLX_OK)
             return st;
-        i++;
     }
     return PLX_OK;
 }
@@ -110,13 +126,37 @@ static plx_status text_words(const char *text, size_t len, uint64_t *inline_word
     return PLX_OK;
 }
 
-static void score(const rules *r, const uint64_t *words, size_t n, double *scores)
+static int by_first_word(const void *a, const void *b)
 {
-    for (size_t k = 0; k < r->count; k++) {
-        const keyword *kw = &r->items[k];
-        for (size_t i = 0; i + kw->n <= n; i++) {
-            size_t j = 0;
-            while (j < kw->n && words[i + j] == kw->words[j])
+    uint64_t x = ((const keyword *)a)->words[0], y = ((const keyword *)b)->words[0];
+    return x < y ? -1 : x > y;
+}
+
+/* The first keyword (sorted by first word) that starts with word. */
+static size_t first_with(const rules *r, uint64_t word)
+{
+    size_t lo = 0, hi = r->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->items[mid].words[0] < word)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Each word of the text looks up the keywords that start with it: time
+ * grows with words x log(keywords), not words x keywords. */
+static void score(rules *r, const uint64_t *words, size_t n, double *scores)
+{
+    qsort(r->items, r->count, sizeof *r->items, by_first_word);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = first_with(r, words[i]);
+             k < r->count && r->items[k].words[0] == words[i]; k++) {
+            const keyword *kw = &r->items[k];
+            size_t j = 1;
+            while (j < kw->n && i + j < n && words[i + j] == kw->words[j])
                 j++;
             if (j == kw->n)
                 scores[kw->label] += kw->weight * (double)kw->n;
@@ -124,65 +164,65 @@ static void score(const rules *r, const uint64_t *words, size_t n, double *score
     }
 }
 
-static void write_result(plx_jw *w, const cJSON *labels, const cJSON *fallback,
-                         const double *scores)
+static void write_result(plx_jw *w, const char *const *names, size_t n,
+                         const char *fallback, const double *scores)
 {
-    size_t n = 0, best = 0;
+    size_t best = 0;
     double total = 0;
-    const cJSON *l;
-    cJSON_ArrayForEach(l, labels) {
-        total += scores[n];
-        if (scores[n] > scores[best])
-            best = n;
-        n++;
+    for (size_t i = 0; i < n; i++) {
+        total += scores[i];
+        if (scores[i] > scores[best])
+            best = i;
     }
-    const char *chosen = NULL;
-    if (total > 0) {
-        const cJSON *b = cJSON_GetArrayItem(labels, (int)best);
-        chosen = cJSON_IsString(b) ? b->valuestring : b->string;
-    } else if (cJSON_IsString(fallback)) {
-        chosen = fallback->valuestring;
-    }
+    const char *chosen = total > 0 ? names[best] : fallback;
     if (chosen)
         plx_jw_string(w, "label", chosen, strlen(chosen));
     else
-        plx_jw_raw(w, "label", "null", 4);
+        plx_jw_null(w, "label");
     plx_jw_begin(w, "scores");
-    n = 0;
-    cJSON_ArrayForEach(l, labels) {
-        const char *name = cJSON_IsString(l) ? l->valuestring : l->string;
-        lx_jw_number(w, name, total > 0 ? scores[n] / total : 0, 3);
-        n++;
-    }
+    for (size_t i = 0; i < n; i++)
+        lx_jw_number(w, names[i], total > 0 ? scores[i] / total : 0, 3);
     plx_jw_end(w);
 }
 
-plx_status lx_classify(plx_jw *w, const cJSON *request)
+plx_status lx_classify(plx_jw *w, const char *body, size_t len, size_t nlabels,
+                       bool has_default)
 {
-    const cJSON *text = cJSON_GetObjectItemCaseSensitive(request, "text");
-    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(request, "labels");
-    const cJSON *fallback = cJSON_GetObjectItemCaseSensitive(request, "default");
-    if (!cJSON_IsString(text) || !(cJSON_IsArray(labels) || cJSON_IsObject(labels)))
-        return PLX_EINVAL;
-    size_t nlabels = (size_t)cJSON_GetArraySize(labels);
-    rules r = {.cap = INLINE_KEYWORDS};
+    const char *at = body, *end = body + len;
+    const char *text = next_string(&at, end);
+    const char *fallback = has_default ? next_string(&at, end) : NULL;
+    if (!text || (has_default && !fallback) || nlabels == 0)
+        return PLX_EINTERNAL;
+    const char *inline_names[INLINE_LABELS];
+    double inline_scores[INLINE_LABELS];
+    bool small = nlabels <= INLINE_LABELS;
+    const char **names = small ? inline_names : malloc(nlabels * sizeof *names);
+    double *scores = small ? inline_scores : malloc(nlabels * sizeof *scores);
+    rules r;
     r.items = r.inline_items;
+    r.count = 0;
+    r.cap = INLINE_KEYWORDS;
     uint64_t inline_words[INLINE_WORDS];
-    uint64_t *words = NULL;
+    uint64_t *words = inline_words;
     size_t nwords = 0;
-    double *scores = calloc(nlabels ? nlabels : 1, sizeof *scores);
-    plx_status st = scores ? compile(labels, &r) : PLX_ENOMEM;
+    plx_status st = names && scores ? PLX_OK : PLX_ENOMEM;
+    if (st == PLX_OK) {
+        memset(scores, 0, nlabels * sizeof *scores);
+        st = compile(&at, end, nlabels, names, &r);
+    }
     if (st == PLX_OK)
-        st = text_words(text->valuestring, strlen(text->valuestring), inline_words, &words,
-                        &nwords);
+        st = text_words(text, strlen(text), inline_words, &words, &nwords);
     if (st == PLX_OK) {
         score(&r, words, nwords, scores);
-        write_result(w, labels, fallback, scores);
+        write_result(w, names, nlabels, fallback, scores);
     }
     if (words != inline_words)
         free(words);
     if (r.items != r.inline_items)
         free(r.items);
-    free(scores);
+    if (!small) {
+        free(names);
+        free(scores);
+    }
     return st;
 }

@@ -16,7 +16,6 @@
 #define LX_WORD_MAX 48          /* longer words are cut (their hash is not) */
 
 enum {
-    LX_CAPS = 1,                /* written in capitals ("NEVER"), 2+ letters */
     LX_CLAUSE = 2,              /* , ; : ( ) or a sentence end comes before it */
     LX_SENTENCE = 4             /* . ! ? or a line break comes before it */
 };
@@ -41,6 +40,8 @@ void lx_scan_init(lx_scan *s, const char *text, size_t len);
  * and t->flags/bangs describing the trailing punctuation. */
 bool lx_scan_next(lx_scan *s, lx_token *t);
 
+/* Whether t is written in capitals ("NEVER"; 2+ letters, none small). */
+bool lx_capitals(const char *text, const lx_token *t);
 /* FNV-1a, 64 bits. */
 uint64_t lx_hash(const char *s, size_t len);
 /* Length of word without a plural or third-person "s" ("refunds" ->
@@ -71,7 +72,9 @@ typedef enum lx_role {
     LX_VALENCE,                 /* value: sentiment weight, -4..4 */
     LX_NEGATOR,                 /* "not", "never", "without" */
     LX_BOOSTER,                 /* value: factor for the next sentiment word */
-    LX_CONTRAST                 /* "but", "however": what follows counts more */
+    LX_CONTRAST,                /* "but", "however": what follows counts more */
+    LX_OUTCOME,                 /* value: weight when negated ("never arrived") */
+    LX_DAYTIME                  /* "morning": "good morning" is a greeting */
 } lx_role;
 
 /* The sentiment role of a word (and its weight or factor), trying light
@@ -90,8 +93,11 @@ void lx_language(plx_jw *w, const char *text, size_t len);
  * too when summary is not NULL (chat uses it). ENOMEM only. */
 plx_status lx_summarize(plx_jw *w, const char *text, size_t len, int max_sentences,
                         plx_buf *summary);
-/* classify.c: request {text, labels, default?} as validated by the kind. */
-plx_status lx_classify(plx_jw *w, const cJSON *request);
+/* classify.c: {label, scores}. body: the text, the default label when
+ * has_default, then per label its name, and "-" (the name is the keyword)
+ * or the number of keywords followed by them; each string NUL-terminated. */
+plx_status lx_classify(plx_jw *w, const char *body, size_t len, size_t nlabels,
+                       bool has_default);
 /* embed_hash.c: one L2-normalized vector of dims floats for the text;
  * returns the number of words. */
 size_t lx_embed(const char *text, size_t len, float *vec, int dims);

@@ -52,26 +52,24 @@ static plx_status spans_add(spans *s, size_t start, size_t end)
 /* "e.g.", "Mr.", "approx." and single initials do not end a sentence. */
 static bool abbreviation_before(const unsigned char *p, size_t dot)
 {
-    static const char *const abbr[] = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st",
-                                       "vs", "etc", "eg", "ie", "e.g", "i.e", "inc",
-                                       "ltd", "co", "no", "nr", "fig", "approx", "dept",
-                                       "est", "min", "max", "tel", "ref", "ca", "cf"};
+    /* Space-separated, with a space at both ends, to search for " word ". */
+    static const char abbr[] = " mr mrs ms dr prof sr jr st vs etc eg ie e.g i.e inc ltd co "
+                               "no nr fig approx dept est min max tel ref ca cf ";
     size_t b = dot;
-    while (b > 0 && (((p[b - 1] | 0x20) >= 'a' && (p[b - 1] | 0x20) <= 'z') || p[b - 1] == '.'))
+    while (b > 0 && dot - b <= 6 &&
+           (((p[b - 1] | 0x20) >= 'a' && (p[b - 1] | 0x20) <= 'z') || p[b - 1] == '.'))
         b--;
     size_t n = dot - b;
     if (n == 1)
         return true;
-    for (size_t i = 0; i < PLX_ARRAY_LEN(abbr); i++) {
-        if (strlen(abbr[i]) != n)
-            continue;
-        size_t k = 0;
-        while (k < n && (p[b + k] | 0x20) == (unsigned char)abbr[i][k])
-            k++;
-        if (k == n)
-            return true;
-    }
-    return false;
+    if (n == 0 || n > 6)
+        return false;
+    char word[9] = " ";
+    for (size_t k = 0; k < n; k++)
+        word[k + 1] = (char)(p[b + k] | 0x20);
+    word[n + 1] = ' ';
+    word[n + 2] = '\0';
+    return strstr(abbr, word) != NULL;
 }
 
 /* Whether the terminator run [from, to) ends a sentence: the next thing is
@@ -289,15 +287,39 @@ static void score_sentences(spans *s, const word_refs *refs, const counts *c)
 }
 
 /* Marks the best k sentences; ties go to the earlier one. */
-static void choose(spans *s, size_t k)
+#define SCAN_CHOICE_MAX 16       /* up to this many picks, k scans beat a sort */
+
+/* Best score first; on a tie the earlier sentence. */
+static int by_score(const void *a, const void *b)
 {
-    for (size_t round = 0; round < k && round < s->count; round++) {
-        span *best = NULL;
-        for (size_t i = 0; i < s->count; i++)
-            if (!s->items[i].chosen && (!best || s->items[i].score > best->score))
-                best = &s->items[i];
-        best->chosen = true;
+    const span *x = *(const span *const *)a, *y = *(const span *const *)b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static plx_status choose(spans *s, size_t k)
+{
+    if (k <= SCAN_CHOICE_MAX) {
+        for (size_t round = 0; round < k && round < s->count; round++) {
+            span *best = NULL;
+            for (size_t i = 0; i < s->count; i++)
+                if (!s->items[i].chosen && (!best || s->items[i].score > best->score))
+                    best = &s->items[i];
+            best->chosen = true;
+        }
+        return PLX_OK;
     }
+    span **order = malloc(s->count * sizeof *order);
+    if (!order)
+        return PLX_ENOMEM;
+    for (size_t i = 0; i < s->count; i++)
+        order[i] = &s->items[i];
+    qsort(order, s->count, sizeof *order, by_score);
+    for (size_t i = 0; i < k && i < s->count; i++)
+        order[i]->chosen = true;
+    free(order);
+    return PLX_OK;
 }
 
 /* Appends the sentence with runs of white space made one space. */
@@ -346,14 +368,22 @@ static plx_status write_result(plx_jw *w, const char *text, const spans *s, plx_
 plx_status lx_summarize(plx_jw *w, const char *text, size_t len, int max_sentences,
                         plx_buf *summary)
 {
-    spans s = {.cap = INLINE_SENTENCES};
+    /* Fields set one by one: the inline arrays need no zeroing (but the
+     * count table's keys do). */
+    spans s;
     s.items = s.inline_items;
-    counts c = {.cap = INLINE_SLOTS};
+    s.count = 0;
+    s.cap = INLINE_SENTENCES;
+    counts c;
     c.keys = c.inline_keys;
     c.values = c.inline_values;
+    c.cap = INLINE_SLOTS;
+    c.used = 0;
     memset(c.inline_keys, 0, sizeof c.inline_keys);
-    word_refs refs = {.cap = INLINE_WORDS};
+    word_refs refs;
     refs.items = refs.inline_items;
+    refs.count = 0;
+    refs.cap = INLINE_WORDS;
     plx_status st = split(text, len, &s);
     bool all = st == PLX_OK && (size_t)max_sentences >= s.count;
     if (st == PLX_OK && !all)
@@ -364,9 +394,10 @@ plx_status lx_summarize(plx_jw *w, const char *text, size_t len, int max_sentenc
                 s.items[i].chosen = true;
         } else {
             score_sentences(&s, &refs, &c);
-            choose(&s, (size_t)max_sentences);
+            st = choose(&s, (size_t)max_sentences);
         }
-        st = write_result(w, text, &s, summary);
+        if (st == PLX_OK)
+            st = write_result(w, text, &s, summary);
     }
     if (s.items != s.inline_items)
         free(s.items);

@@ -94,7 +94,6 @@ typedef struct word_acc {
     char *word;
     size_t len;
     uint64_t hash;
-    unsigned upper, lower;
 } word_acc;
 
 static inline void put_byte(word_acc *a, unsigned char c)
@@ -156,24 +155,21 @@ static void read_word(lx_scan *s, lx_token *t)
 {
     const unsigned char *p = s->text;
     size_t pos = s->pos, len = s->len;
-    word_acc a = {t->word, 0, FNV_OFFSET, 0, 0};
+    word_acc a = {t->word, 0, FNV_OFFSET};
     if (p[pos] >= 0x80 && classify_at(p + pos, len - pos) == SYMBOL) {
         pos += put_multibyte(&a, p + pos, len - pos);
     } else {
         char *word = t->word;
         size_t n = 0;
         uint64_t h = FNV_OFFSET;
-        unsigned upper = 0, lower = 0;
         while (pos < len) {
             unsigned char c = p[pos];
             if (ascii_letter(c)) {
-                upper += c < 'a';
-                lower += c >= 'a';
                 c |= 0x20;
             } else if ((unsigned char)(c - '0') >= 10) {
                 size_t apo;
                 cls k = c < 0x80 ? GAP : classify_at(p + pos, len - pos);
-                a = (word_acc){word, n, h, upper, lower};
+                a = (word_acc){word, n, h};
                 if (k == LETTER)
                     pos += put_multibyte(&a, p + pos, len - pos);
                 else if (k == GAP && (c == '\'' || c == 0xe2) &&
@@ -191,15 +187,25 @@ static void read_word(lx_scan *s, lx_token *t)
                 word[n++] = (char)c;
             pos++;
         }
-        a = (word_acc){word, n, h, upper, lower};
+        a = (word_acc){word, n, h};
     }
     s->pos = pos;
     t->word[a.len] = '\0';
     t->len = a.len;
     t->hash = a.hash;
     t->end = pos;
-    if (a.upper >= 2 && a.lower == 0)
-        t->flags |= LX_CAPS;
+}
+
+bool lx_capitals(const char *text, const lx_token *t)
+{
+    size_t upper = 0;
+    for (size_t i = t->start; i < t->end; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 'a' && c <= 'z')
+            return false;
+        upper += c >= 'A' && c <= 'Z';
+    }
+    return upper >= 2;
 }
 
 bool lx_scan_next(lx_scan *s, lx_token *t)
@@ -219,15 +225,49 @@ bool lx_scan_next(lx_scan *s, lx_token *t)
     return true;
 }
 
+/* Skips a word at s->pos without hashing or copying it (see read_word). */
+static void skip_word(lx_scan *s)
+{
+    const unsigned char *p = s->text;
+    size_t pos = s->pos, len = s->len;
+    if (p[pos] >= 0x80 && classify_at(p + pos, len - pos) == SYMBOL) {
+        size_t step = seq_len(p[pos]);
+        s->pos = pos + (step <= len - pos ? step : len - pos);
+        return;
+    }
+    while (pos < len) {
+        unsigned char c = p[pos];
+        if (ascii_letter(c) || (unsigned char)(c - '0') < 10) {
+            pos++;
+            continue;
+        }
+        size_t apo;
+        cls k = c < 0x80 ? GAP : classify_at(p + pos, len - pos);
+        if (k == LETTER)
+            pos += seq_len(c) <= len - pos ? seq_len(c) : len - pos;
+        else if (k == GAP && (c == '\'' || c == 0xe2) &&
+                 (apo = inner_apostrophe(p + pos, len - pos)))
+            pos += apo;
+        else
+            break;
+    }
+    s->pos = pos;
+}
+
 size_t lx_count_words(const char *text, size_t len)
 {
     lx_scan s;
-    lx_token t;
+    lx_token gap;
     size_t n = 0;
     lx_scan_init(&s, text, len);
-    while (lx_scan_next(&s, &t))
+    for (;;) {
+        gap.flags = gap.bangs = 0;
+        skip_gap(&s, &gap);
+        if (s.pos >= s.len)
+            return n;
+        skip_word(&s);
         n++;
-    return n;
+    }
 }
 
 size_t lx_stem_len(const char *w, size_t len)
@@ -253,48 +293,61 @@ uint64_t lx_stem_hash(const lx_token *t)
     return n == t->len ? t->hash : lx_hash(t->word, n);
 }
 
+/* units / 10^d and units % 10^d, with constant divisors for the common d. */
+static void split_units(uint64_t units, int d, uint64_t *ip, uint64_t *fp)
+{
+    static const uint64_t scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                     100000000, 1000000000};
+    switch (d) {
+    case 3:
+        *ip = units / 1000;
+        break;
+    case 6:
+        *ip = units / 1000000;
+        break;
+    default:
+        *ip = units / scale[d];
+    }
+    *fp = units - *ip * scale[d];
+}
+
 size_t lx_fmt(char *dst, double x, int decimals)
 {
     static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-    if (decimals < 0)
-        decimals = 0;
-    if (decimals > 9)
-        decimals = 9;
-    if (!isfinite(x) || fabs(x) >= 1e9) {
-        dst[0] = '0';               /* never produced by the computations */
-        dst[1] = '\0';
-        return 1;
-    }
-    bool neg = x < 0;
-    uint64_t units = (uint64_t)llround(fabs(x) * scale[decimals]);
-    if (units == 0) {
+    int d = decimals < 0 ? 0 : decimals > 9 ? 9 : decimals;
+    double a = x < 0 ? -x : x;
+    uint64_t units = isfinite(a) && a < 1e9 ? (uint64_t)(a * scale[d] + 0.5) : 0;
+    if (units == 0) {               /* also what NaN and huge values become */
         dst[0] = '0';
         dst[1] = '\0';
         return 1;
     }
-    uint64_t ip = units / (uint64_t)scale[decimals];
-    uint64_t fp = units % (uint64_t)scale[decimals];
-    char tmp[32];
+    uint64_t ip, fp;
+    split_units(units, d, &ip, &fp);
+    char *o = dst;
+    if (x < 0)
+        *o++ = '-';
+    char digits[24];
     size_t n = 0;
-    int d = decimals;
-    while (d > 0 && fp % 10 == 0) {     /* trailing zeros */
-        fp /= 10;
-        d--;
-    }
-    for (int i = 0; i < d; i++, fp /= 10)
-        tmp[n++] = (char)('0' + fp % 10);
-    if (d > 0)
-        tmp[n++] = '.';
     do {
-        tmp[n++] = (char)('0' + ip % 10);
+        digits[n++] = (char)('0' + ip % 10);
         ip /= 10;
     } while (ip);
-    if (neg)
-        tmp[n++] = '-';
-    for (size_t i = 0; i < n; i++)
-        dst[i] = tmp[n - 1 - i];
-    dst[n] = '\0';
-    return n;
+    while (n)
+        *o++ = digits[--n];
+    if (fp) {
+        char frac[9];
+        for (int i = d - 1; i >= 0; i--, fp /= 10)
+            frac[i] = (char)('0' + fp % 10);
+        int k = d;
+        while (k > 0 && frac[k - 1] == '0')
+            k--;
+        *o++ = '.';
+        memcpy(o, frac, (size_t)k);
+        o += k;
+    }
+    *o = '\0';
+    return (size_t)(o - dst);
 }
 
 void lx_jw_number(plx_jw *w, const char *key, double x, int decimals)

@@ -20,7 +20,7 @@ static const char *const FUNCTION_WORDS[LX_LANG_COUNT] = {
     "here i i'm i've i'd i'll me my mine we our us you your yours he him his she her "
     "they them their what which who whom whose when where why how all any some each "
     "every both more most other such only own same just also very too not no yes "
-    "hi hello hey dear please thanks thank regards cheers team get got still again",
+    "hi hello hey dear please thanks thank regards cheers team still again",
     /* es */
     "el la los las lo un una unos unas y o de del al a en que por para con sin sobre "
     "es son está están estoy estaba fue ser ha han he hay mi mis tu su sus nos se le "
@@ -62,7 +62,8 @@ static const char *const FUNCTION_WORDS[LX_LANG_COUNT] = {
 /* The sentiment lexicon in groups that share a role and a value. */
 typedef struct lexicon_group {
     lx_role role;
-    float value;      /* LX_VALENCE: weight; LX_BOOSTER: factor; LX_NEGATOR: own weight */
+    float value;      /* LX_VALENCE: weight; LX_BOOSTER: factor; LX_NEGATOR: own
+                         weight; LX_OUTCOME: weight when negated */
     const char *words;
 } lexicon_group;
 
@@ -83,21 +84,24 @@ static const lexicon_group LEXICON[] = {
     {LX_VALENCE, 1.5f, "thanks thank thankful useful polite professional quick quickly "
                        "fast promptly prompt easy easily stable better improved "
                        "improvement fixed worth affordable accurate neat handy "
-                       "comfortable confident successfully work works worked working "
+                       "comfortable confident successfully works worked working "
                        "refunded kudos 🙂"},
     {LX_VALENCE, 1.0f, "fine decent solid simple clean correct secure safe bonus "
                        "welcome cheers upgrade upgraded restored"},
     {LX_VALENCE, 0.5f, "ok okay like liked sure hope hopefully right free cheap fair "
                        "reasonable"},
     /* complaints */
-    {LX_VALENCE, -0.5f, "sorry wait waiting asap odd weird unclear hard"},
+    {LX_VALENCE, -0.5f, "sorry wait waiting asap odd weird unclear hard tried randomly"},
     {LX_VALENCE, -1.0f, "issue bug glitch concern concerned complicated "
                         "refund cancel unsubscribe urgent down locked strange "
                         "unexpected expensive pricey lag hang hangs noisy"},
-    {LX_VALENCE, -1.5f, "problem error errors trouble slow slowly delay delayed late "
+    {LX_VALENCE, -2.0f, "error errors"},
+    {LX_VALENCE, -1.5f, "problem trouble slow slowly delay delayed late "
                         "missing unable difficult confusing confused complaint complain "
                         "worried afraid unfortunately sadly cancelled canceled "
-                        "unavailable unreachable timeout dropped disconnected disconnects "
+                        "unavailable unreachable timeout drop drops dropped dropping drain "
+                        "drains draining disconnect disconnected disconnects restart restarts "
+                        "restarting reboots rebooting "
                         "blocked denied declined rejected leak insecure vulnerable "
                         "joke outdated lacking mediocre meh 🙁 ☹ annoyance"},
     {LX_VALENCE, -2.0f, "bad wrong poor sad annoying annoyed sluggish laggy freeze "
@@ -132,8 +136,19 @@ static const lexicon_group LEXICON[] = {
     {LX_NEGATOR, -0.5f, "lack lacks lacked"},
     {LX_NEGATOR, -1.0f, "stopped stops"},
     {LX_NEGATOR, -2.0f, "fail fails failed failing"},
+    {LX_NEGATOR, 0.0f, "supposed"},     /* "was supposed to arrive" */
+    /* what a customer expects to happen: neutral, but bad when it did not
+     * ("never arrived", "nobody answers", "won't turn on") */
+    {LX_OUTCOME, -1.5f, "arrive arrived receive received deliver delivered respond "
+                        "responded reply replied replies answer answered load loaded "
+                        "open opened start started connect connected sync synced "
+                        "install installed print printed boot booted turn show showed "
+                        "send sent come came help helped recognise recognize explain "
+                        "explained work log login access tell told inform informed notify "
+                        "notified contact contacted call called hear heard get got"},
+    {LX_DAYTIME, 0.0f, "morning afternoon evening"},
     /* what comes after these outweighs what came before */
-    {LX_CONTRAST, 0.0f, "but however nevertheless nonetheless"},
+    {LX_CONTRAST, 0.0f, "but however nevertheless nonetheless although except"},
 };
 
 #define SLOTS 2048                  /* a power of two, > 2x the words */
