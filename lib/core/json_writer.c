@@ -139,15 +139,16 @@ void plx_jw_double(plx_jw *w, const char *key, double v)
         plx_jw_null(w, key);
         return;
     }
-    char text[32];
-    int n = snprintf(text, sizeof text, "%.17g", v);
-    /* The shortest of %.15g/%.17g that reads back the same. */
-    char shorter[32];
-    int m = snprintf(shorter, sizeof shorter, "%.15g", v);
-    if (strtod(shorter, NULL) == v) {
-        memcpy(text, shorter, (size_t)m + 1);
-        n = m;
+    /* Whole numbers as integers; else %.15g when it reads back the same
+     * (0.2, not 0.20000000000000001), else the exact %.17g. */
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+        plx_jw_int(w, key, (int64_t)v);
+        return;
     }
+    char text[32];
+    int n = snprintf(text, sizeof text, "%.15g", v);
+    if (strtod(text, NULL) != v)
+        n = snprintf(text, sizeof text, "%.17g", v);
     put_key(w, key);
     put(w, text, (size_t)n);
 }
