@@ -1,5 +1,5 @@
 /* bench_local: the ops of provider kind "local" through plx_call, on a
- * realistic 60-word support ticket, in one run:
+ * realistic 62-word support ticket, in one run:
  *
  *   floor       plx_call on an "http" provider whose in-process transport
  *               answers {"ok":true} at once: the call path alone (request
@@ -269,12 +269,12 @@ int main(int argc, char **argv)
             many[i] = median(&cases[i], o.threads, &o, &failed, error, sizeof error);
     }
     if (o.json) {
-        printf("{\"words\":60,\"threads\":%d,\"cases\":[", o.threads);
+        printf("{\"words\":62,\"threads\":%d,\"cases\":[", o.threads);
         for (size_t i = 0, n = 0; i < ncases; i++) {
             if (one[i].calls_per_s == 0)
                 continue;           /* left out by --only */
             printf("%s{\"name\":\"%s\",\"calls_per_s\":%.0f,\"us_per_call\":%.2f,"
-                   "\"cpu_us_per_call\":%.2f,\"over_floor_us\":%.2f", n++ ? "," : "",
+                   "\"cpu_us_per_call\":%.2f,\"cpu_over_floor_us\":%.2f", n++ ? "," : "",
                    cases[i].name, one[i].calls_per_s, one[i].us_per_call,
                    one[i].cpu_us_per_call, one[i].cpu_us_per_call - one[0].cpu_us_per_call);
             if (o.threads > 1)
@@ -284,7 +284,7 @@ int main(int argc, char **argv)
         }
         printf("],\"failed\":%ld}\n", failed);
     } else {
-        printf("plx_call on kind \"local\", 60-word ticket, 1 thread (median of %d)\n",
+        printf("plx_call on kind \"local\", 62-word ticket, 1 thread (median of %d)\n",
                o.calls ? 1 : o.rounds);
         printf("%-31s %10s %9s %12s %14s", "case", "calls/s", "us/call", "cpu us/call",
                "cpu over floor");

@@ -23,7 +23,8 @@ PEERS_NEEDED="prism-openai prism-anthropic mock-llm sse-anthropic sigv4-verify s
 VALGRIND="valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite"
 # Test harnesses that run "COMMAND ARGS...": valgrind goes on COMMAND, not on
 # the shell script (bash itself leaks under memcheck, and that is not ours).
-HARNESSES="with_nginx.sh with_moto.sh sigv4_botocore.sh with_mlserver.sh with_torchserve.sh"
+HARNESSES="with_nginx.sh with_moto.sh sigv4_botocore.sh with_mlserver.sh with_torchserve.sh
+           test_cli.sh"
 
 # Wrapper mode, used by the valgrind stage as meson test --wrap.
 if [ "${1:-}" = --valgrind-wrap ]; then
@@ -71,7 +72,7 @@ stage_build() {
 
 stage_valgrind() {
     [ -f build/build.ninja ] || configure build -Dwerror=true
-    meson test -C build --suite unit --suite integration --print-errorlogs \
+    meson test -C build --suite unit --suite integration --suite cli --print-errorlogs \
         --timeout-multiplier 10 --wrap="$ROOT/tests/run-all.sh --valgrind-wrap"
 }
 

@@ -1,5 +1,5 @@
 /* The canonical alert: parsing and validation shared by every notify kind,
- * and the helpers those kinds have in common. */
+ * and what those kinds have in common. */
 #include "alert.h"
 #include "../auth/auth.h"
 

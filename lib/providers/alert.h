@@ -1,5 +1,5 @@
 /* The canonical alert that every notify kind reads (op "notify"), and the
- * small helpers those kinds share: clipping text to a service's limits,
+ * small functions those kinds share: clipping text to a service's limits,
  * default rate limits and timeouts, JSON requests and replies. */
 #ifndef PLX_ALERT_H
 #define PLX_ALERT_H

@@ -53,6 +53,27 @@ static int64_t query_int(const char *url, const char *name, int64_t def)
     return def;
 }
 
+/* Appends ",[x,y,...]" (no comma for the first) to out. */
+static plx_status append_vector(plx_buf *out, const float *vec, int dims, bool first)
+{
+    if (plx_buf_reserve(out, (size_t)dims * 12 + 4) != PLX_OK)
+        return PLX_ENOMEM;      /* 12: "-0.123456," and room to spare */
+    if (!first)
+        out->data[out->len++] = ',';
+    out->data[out->len++] = '[';
+    for (int d = 0; d < dims; d++) {
+        if (d)
+            out->data[out->len++] = ',';
+        if (vec[d] == 0.0f)
+            out->data[out->len++] = '0';        /* most coordinates of a short text */
+        else
+            out->len += lx_fmt(out->data + out->len, vec[d], 6);
+    }
+    out->data[out->len++] = ']';
+    out->data[out->len] = '\0';
+    return PLX_OK;
+}
+
 static plx_status run_embed(plx_jw *w, const char *body, size_t len, const char *url,
                             plx_response *resp)
 {
@@ -68,22 +89,7 @@ static plx_status run_embed(plx_jw *w, const char *body, size_t len, const char 
         size_t tlen = strnlen(body + at, len - at);
         words += lx_embed(body + at, tlen, vec, dims);
         at += tlen + 1;
-        st = plx_buf_reserve(&out, (size_t)dims * 12 + 4);
-        if (st != PLX_OK)
-            break;
-        out.data[out.len++] = i ? ',' : '[';
-        if (i)
-            out.data[out.len++] = '[';
-        for (int d = 0; d < dims; d++) {
-            if (d)
-                out.data[out.len++] = ',';
-            if (vec[d] == 0.0f)
-                out.data[out.len++] = '0';      /* most coordinates of a short text */
-            else
-                out.len += lx_fmt(out.data + out.len, vec[d], 6);
-        }
-        out.data[out.len++] = ']';
-        out.data[out.len] = '\0';
+        st = append_vector(&out, vec, dims, i == 0);
     }
     if (st == PLX_OK)
         st = plx_buf_append(&out, "]", 1);
@@ -119,7 +125,6 @@ static plx_status run_chat(plx_jw *w, const local_state *ls, const char *body, s
         st = plx_response_add_header(resp, "x-local-model", "local");
     return st;
 }
-
 
 static plx_status compute(const local_state *ls, const char *op, const char *url,
                           const char *body, size_t len, plx_jw *w, plx_response *resp)

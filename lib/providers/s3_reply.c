@@ -341,9 +341,10 @@ plx_status plx_s3_read_complete(const plx_provider *p, const char *body, size_t 
     int root = plx_xml_root(x);
     const char *name = plx_xml_name(x, root);
     const char *tag = plx_xml_child_text(x, root, "ETag", NULL);
+    /* moto names it CompleteMultipartUploadResponse */
     if (strcmp(name, "Error") == 0)
         st = complete_error(p, x, root, r);
-    else if (strcmp(name, "CompleteMultipartUploadResult") != 0)
+    else if (strncmp(name, "CompleteMultipartUpload", 23) != 0)
         st = plx_fail(p->ctx, PLX_EPROTOCOL, "S3 CompleteMultipartUpload reply is a <%s>, "
                       "not a CompleteMultipartUploadResult", name);
     else if (tag)

@@ -1,4 +1,4 @@
-/* Helpers for the notify kinds' unit tests: run a kind's build and parse
+/* Support for the notify kinds' unit tests: run a kind's build and parse
  * directly (they are pure), and read what they produced. */
 #ifndef PLX_TEST_NOTIFY_H
 #define PLX_TEST_NOTIFY_H

@@ -1,5 +1,5 @@
 /* The canonical alert: validation with messages that name the field, and
- * the helpers the notify kinds share (clipping, canonical JSON). */
+ * what the notify kinds share (clipping, canonical JSON). */
 #include "../tap.h"
 #include "notify_test.h"
 

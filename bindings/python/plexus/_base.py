@@ -105,8 +105,10 @@ def _take_callback_error():
 
 
 def error_for(status, message, result_text=None):
-    """The exception for a failed call (not raised)."""
+    """The exception for a failed call (not raised). Without a detail
+    message, the status' description stands in."""
     cls = errors.status_error(status)
+    message = message or errors.status_str(status)
     result = None
     if result_text is not None:
         try:
