@@ -23,8 +23,7 @@ PEERS_NEEDED="prism-openai prism-anthropic mock-llm sse-anthropic sigv4-verify s
 VALGRIND="valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite"
 # Test harnesses that run "COMMAND ARGS...": valgrind goes on COMMAND, not on
 # the shell script (bash itself leaks under memcheck, and that is not ours).
-HARNESSES="with_nginx.sh with_moto.sh sigv4_botocore.sh with_mlserver.sh with_torchserve.sh
-           test_cli.sh"
+HARNESSES="with_nginx.sh with_moto.sh sigv4_botocore.sh with_mlserver.sh with_torchserve.sh test_cli.sh"
 
 # Wrapper mode, used by the valgrind stage as meson test --wrap.
 if [ "${1:-}" = --valgrind-wrap ]; then
