@@ -121,37 +121,6 @@ static plx_status model_segments(const plx_provider *p, const cJSON *request, pl
     return st;
 }
 
-/* The body of "raw": text, {"b64": ...} bytes, or any other JSON. */
-static plx_status raw_body(const plx_provider *p, const cJSON *raw, const cJSON *type,
-                           plx_request *req)
-{
-    const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(raw, "b64");
-    const char *ctype = "application/json";
-    plx_buf body = {0};
-    plx_status st;
-    if (cJSON_IsString(raw)) {
-        ctype = "text/plain; charset=utf-8";
-        st = plx_buf_append_str(&body, raw->valuestring);
-    } else if (cJSON_IsObject(raw) && cJSON_GetArraySize(raw) == 1 && cJSON_IsString(b64)) {
-        ctype = "application/octet-stream";
-        st = plx_base64_decode(&body, b64->valuestring, strlen(b64->valuestring));
-        if (st == PLX_EINVAL)
-            return plx_fail(p->ctx, st, "request.raw.b64: not valid base64");
-    } else {
-        char *text = cJSON_PrintUnformatted(raw);
-        st = text ? plx_buf_append_str(&body, text) : PLX_ENOMEM;
-        cJSON_free(text);
-    }
-    if (st != PLX_OK) {
-        plx_buf_free(&body);
-        return st;
-    }
-    size_t len = body.len;
-    plx_request_take_body(req, plx_buf_steal(&body), len);
-    return plx_request_set_header(req, "Content-Type",
-                                  cJSON_IsString(type) ? type->valuestring : ctype);
-}
-
 static plx_status instances_body(const cJSON *instances, plx_request *req)
 {
     plx_jw w = {0};
@@ -186,7 +155,7 @@ static plx_status build_predict(const plx_provider *p, const cJSON *request, plx
     st = keyed_request(p, "POST", &path, s->inference_key, out);
     if (st != PLX_OK)
         return st;
-    st = strcmp(which, "raw") == 0 ? raw_body(p, input, type, *out)
+    st = strcmp(which, "raw") == 0 ? plx_ml_raw_body(p, input, type, *out)
                                    : instances_body(input, *out);
     if (st != PLX_OK) {
         plx_request_free(*out);
@@ -291,24 +260,9 @@ static void url_model(const plx_reply *r, char *model, size_t mcap, char *versio
 /* A handler may answer anything: JSON, text, or bytes. */
 static plx_status parse_predict(const plx_provider *p, plx_reply *r)
 {
-    size_t len = 0;
-    const char *body = plx_response_body(r->resp, &len);
-    cJSON *json = len ? plx_json_parse_exact(body, len) : NULL;
     plx_jw *w = r->out;
-    if (json) {
-        plx_json_write_value(w, "outputs", json);
-        if (cJSON_IsArray(json))
-            plx_json_write_value(w, "predictions", json);
-        cJSON_Delete(json);
-    } else if (plx_utf8_valid(body, len) && !memchr(body, '\0', len)) {
-        plx_jw_string(w, "outputs", body ? body : "", len);
-    } else {
-        plx_buf b64 = {0};
-        if (plx_base64_encode(&b64, body, len) != PLX_OK)
-            return PLX_ENOMEM;
-        plx_jw_string(w, "outputs_base64", b64.data, b64.len);
-        plx_buf_free(&b64);
-    }
+    if (plx_ml_write_any_outputs(w, r->resp) != PLX_OK)
+        return PLX_ENOMEM;
     char model[160], version[64];
     url_model(r, model, sizeof model, version, sizeof version);
     plx_ml_write_model(w, model, version);

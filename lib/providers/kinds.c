@@ -22,6 +22,7 @@ static const plx_kind *const KINDS[] = {
     &plx_kind_tfserving,
     &plx_kind_torchserve,
     &plx_kind_kserve,
+    &plx_kind_sagemaker,
     &plx_kind_s3,
 };
 
@@ -35,5 +36,5 @@ const plx_kind *plx_kind_find(const char *name)
 
 const char *plx_kind_names(void)
 {
-    return "http, aws, openai, azure_openai, anthropic, huggingface, bedrock, local, file, slack, teams, jira, pagerduty, datadog, webhook, tfserving, torchserve, kserve, s3";
+    return "http, aws, openai, azure_openai, anthropic, huggingface, bedrock, local, file, slack, teams, jira, pagerduty, datadog, webhook, tfserving, torchserve, kserve, sagemaker, s3";
 }

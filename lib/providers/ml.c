@@ -1,5 +1,6 @@
 /* Code shared by the ML serving kinds. */
 #include "ml.h"
+#include "../crypto/crypto.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -381,4 +382,58 @@ void plx_ml_write_model(plx_jw *w, const char *model, const char *version)
         plx_jw_string(w, "model_version", version, strlen(version));
     else
         plx_jw_null(w, "model_version");
+}
+
+/* The body of "raw": text, {"b64": ...} bytes, or any other JSON. */
+plx_status plx_ml_raw_body(const plx_provider *p, const cJSON *raw, const cJSON *type,
+                           plx_request *req)
+{
+    const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(raw, "b64");
+    const char *ctype = "application/json";
+    plx_buf body = {0};
+    plx_status st;
+    if (cJSON_IsString(raw)) {
+        ctype = "text/plain; charset=utf-8";
+        st = plx_buf_append_str(&body, raw->valuestring);
+    } else if (cJSON_IsObject(raw) && cJSON_GetArraySize(raw) == 1 && cJSON_IsString(b64)) {
+        ctype = "application/octet-stream";
+        st = plx_base64_decode(&body, b64->valuestring, strlen(b64->valuestring));
+        if (st == PLX_EINVAL)
+            return plx_fail(p->ctx, st, "request.raw.b64: not valid base64");
+    } else {
+        char *text = cJSON_PrintUnformatted(raw);
+        st = text ? plx_buf_append_str(&body, text) : PLX_ENOMEM;
+        cJSON_free(text);
+    }
+    if (st != PLX_OK) {
+        plx_buf_free(&body);
+        return st;
+    }
+    size_t len = body.len;
+    plx_request_take_body(req, plx_buf_steal(&body), len);
+    return plx_request_set_header(req, "Content-Type",
+                                  cJSON_IsString(type) ? type->valuestring : ctype);
+}
+
+plx_status plx_ml_write_any_outputs(plx_jw *w, const plx_response *resp)
+{
+    size_t len = 0;
+    const char *body = plx_response_body(resp, &len);
+    cJSON *json = len ? plx_json_parse_exact(body, len) : NULL;
+    if (json) {
+        plx_json_write_value(w, "outputs", json);
+        const cJSON *inner = cJSON_GetObjectItemCaseSensitive(json, "predictions");
+        if (cJSON_IsArray(json) || cJSON_IsArray(inner))
+            plx_json_write_value(w, "predictions", cJSON_IsArray(json) ? json : inner);
+        cJSON_Delete(json);
+    } else if (plx_utf8_valid(body, len) && !memchr(body, '\0', len)) {
+        plx_jw_string(w, "outputs", body ? body : "", len);
+    } else {
+        plx_buf b64 = {0};
+        if (plx_base64_encode(&b64, body, len) != PLX_OK)
+            return PLX_ENOMEM;
+        plx_jw_string(w, "outputs_base64", b64.data, b64.len);
+        plx_buf_free(&b64);
+    }
+    return PLX_OK;
 }

@@ -78,6 +78,14 @@ void plx_ml_error(plx_reply *r);
  * for several outputs) when every tensor has the same first dimension. */
 void plx_ml_write_predictions(plx_jw *w, const plx_tensor_list *outputs);
 
+/* The body of a "raw" input: text, {"b64": ...} bytes, or any other JSON,
+ * with content type type (a JSON string) or one that fits. */
+plx_status plx_ml_raw_body(const plx_provider *p, const cJSON *raw, const cJSON *type,
+                           plx_request *req);
+/* Writes a reply of any form: JSON as "outputs" (and "predictions" when it
+ * is an array or holds one under "predictions"), text as "outputs", other
+ * bytes as "outputs_base64". */
+plx_status plx_ml_write_any_outputs(plx_jw *w, const plx_response *resp);
 /* Writes "model" and "model_version" (null when unknown). */
 void plx_ml_write_model(plx_jw *w, const char *model, const char *version);
 

@@ -87,6 +87,7 @@ const char *plx_kind_names(void);
 
 extern const plx_kind plx_kind_http;
 extern const plx_kind plx_kind_bedrock;
+extern const plx_kind plx_kind_sagemaker;
 extern const plx_kind plx_kind_aws;
 extern const plx_kind plx_kind_openai;
 extern const plx_kind plx_kind_azure_openai;

@@ -86,6 +86,37 @@ static void test_sagemaker(void)
     CHECK_CONTAINS(r, "\"service_code\":\"ValidationException\"");
 }
 
+/* Kind "sagemaker": the same endpoint through op predict, alone and as the
+ * variant of an endpoint handle. */
+static void test_sagemaker_kind(void)
+{
+    char config[1024];
+    snprintf(config, sizeof config,
+             "{\"log_level\":\"error\",\"providers\":{\"sm\":{\"kind\":\"sagemaker\","
+             "\"region\":\"%s\",\"endpoint_url\":\"%s\",\"access_key_id\":\"%s\","
+             "\"secret_access_key\":\"%s\",\"endpoint\":\"ep1\"}},\"endpoints\":{\"scorer\":"
+             "{\"variants\":[{\"name\":\"prod\",\"provider\":\"sm\",\"model\":\"ep1\"}]}}}",
+             getenv("MOTO_REGION"), getenv("MOTO_URL"), getenv("MOTO_ACCESS_KEY_ID"),
+             getenv("MOTO_SECRET_ACCESS_KEY"));
+    plx_ctx *c2 = NULL;
+    plx_provider *sm = NULL;
+    plx_endpoint *e = NULL;
+    char *r = NULL;
+    CHECK_INT(plx_ctx_new(&c2, config), PLX_OK);
+    CHECK_INT(plx_ctx_provider(c2, "sm", &sm), PLX_OK);
+    CHECK_INT(plx_call(sm, "predict", "{\"instances\": [[1, 2]], \"target_variant\": \"prod\"}",
+                       &r), PLX_OK);
+    CHECK_CONTAINS(r, "\"predictions\":[0.25]");
+    CHECK_CONTAINS(r, "\"model\":\"ep1\"");
+    CHECK_CONTAINS(r, "\"variant\":\"prod\"");
+    plx_free(r);
+    CHECK_INT(plx_ctx_endpoint(c2, "scorer", &e), PLX_OK);
+    CHECK_INT(plx_predict(e, "{\"instances\": [[3, 4]]}", &r), PLX_OK);
+    CHECK_CONTAINS(r, "\"predictions\":[0.25]");
+    plx_free(r);
+    plx_ctx_free(c2);
+}
+
 static void test_kinesis(void)
 {
     call(PLX_OK, "kinesis", "CreateStream", "{\"StreamName\":\"s1\",\"ShardCount\":1}");
@@ -172,6 +203,7 @@ static void run(void)
         return;
     test_comprehend();
     test_sagemaker();
+    test_sagemaker_kind();
     test_kinesis();
     test_states();
     test_events();

@@ -45,8 +45,9 @@ iam.create_user(UserName="plexus")
 iam.put_user_policy(UserName="plexus", PolicyName="all", PolicyDocument=json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
 key = iam.create_access_key(UserName="plexus")["AccessKey"]
-results = {"results": [{"Body": "{\"predictions\": [0.25]}", "ContentType": "application/json",
-                        "InvokedProductionVariant": "prod", "CustomAttributes": "my_attr"}]}
+result = {"Body": "{\"predictions\": [0.25]}", "ContentType": "application/json",
+          "InvokedProductionVariant": "prod", "CustomAttributes": "my_attr"}
+results = {"results": [result] * 4}
 req = urllib.request.Request(url + "/moto-api/static/sagemaker/endpoint-results",
                              data=json.dumps(results).encode(), method="POST")
 urllib.request.urlopen(req).read()
