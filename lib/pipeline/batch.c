@@ -261,7 +261,7 @@ static void maybe_checkpoint(pl_batch *b)
         return;
     if (b->since_checkpoint >= (uint64_t)b->o.checkpoint_every ||
         now - b->last_checkpoint_ms >= (uint64_t)b->o.checkpoint_ms)
-        b->status = pl_batch_checkpoint(b);
+        b->status = pl_batch_checkpoint(b, false);
 }
 
 static int turn_wait(const pl_batch *b)
@@ -326,8 +326,10 @@ static plx_status open_files(pl_batch *b)
         st = pl_reader_open(&b->in, b->ctx, b->o.input, (size_t)b->o.max_line_bytes);
     if (st == PLX_OK && b->base_offset)
         st = pl_reader_seek(&b->in, b->base_offset);
+    if (st == PLX_OK)
+        st = pl_syncer_start(&b->syncer, b->ctx, b->o.checkpoint, b->out.fd, b->dead.fd);
     if (st == PLX_OK && !resume)
-        st = pl_batch_checkpoint(b); /* a stale checkpoint must not survive */
+        st = pl_batch_checkpoint(b, true); /* a stale checkpoint must not survive */
     return st;
 }
 
@@ -359,6 +361,7 @@ static void teardown(pl_batch *b)
 {
     if (b->engine_ready)
         pl_engine_cleanup(&b->e);
+    pl_syncer_stop(&b->syncer);
     for (size_t i = 0; b->ring && i < b->window; i++)
         free(b->ring[i].text);
     if (b->ring)
@@ -377,7 +380,7 @@ static plx_status finish(pl_batch *b)
     if (b->status != PLX_OK)
         return b->status; /* the last good checkpoint stands */
     b->complete = b->complete || (b->eof && !b->stop);
-    plx_status st = pl_batch_checkpoint(b);
+    plx_status st = pl_batch_checkpoint(b, true);
     report_progress(b, true);
     if (st != PLX_OK || !b->stopped)
         return st;

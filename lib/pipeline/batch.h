@@ -50,9 +50,35 @@ plx_status pl_writer_open(pl_writer *w, plx_ctx *ctx, const char *path, bool res
                           uint64_t length);
 plx_status pl_writer_append(pl_writer *w, const char *data, size_t len);
 plx_status pl_writer_flush(pl_writer *w);
-/* Flushes and fdatasyncs. */
-plx_status pl_writer_sync(pl_writer *w);
 void pl_writer_close(pl_writer *w);
+
+/* ---- the checkpoint thread (syncer.c) ---- */
+typedef struct pl_syncer {
+    plx_ctx *ctx;
+    const char *path;           /* the checkpoint file */
+    int out_fd, dead_fd;        /* synced before each checkpoint */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool started;
+    bool busy;                  /* lock: a checkpoint is handed over or being written */
+    bool quit;                  /* lock */
+    char *pending;              /* lock: the text to write */
+    plx_status status;          /* lock: the first failure, sticky */
+    char message[512];
+} pl_syncer;
+
+plx_status pl_syncer_start(pl_syncer *s, plx_ctx *ctx, const char *path, int out_fd,
+                           int dead_fd);
+bool pl_syncer_busy(pl_syncer *s);
+/* Hands text (malloc'd) over: false, keeping nothing, while busy. The
+ * files must have been written up to what text counts. */
+bool pl_syncer_submit(pl_syncer *s, char *text);
+/* Waits until no checkpoint is being written; the first failure, if any. */
+plx_status pl_syncer_wait(pl_syncer *s);
+plx_status pl_syncer_status(pl_syncer *s);
+/* Finishes the checkpoint being written and ends the thread. */
+void pl_syncer_stop(pl_syncer *s);
 
 /* ---- checkpoints (checkpoint.c) ---- */
 /* Writes text to path atomically: path.tmp, fsync, rename, fsync of the

@@ -61,6 +61,7 @@ typedef struct pl_batch {
     bool engine_ready;
     pl_reader in;
     pl_writer out, dead;
+    pl_syncer syncer;
     pl_pending *ring;
     size_t window;
     uint64_t base_line;         /* first line not committed (lines count from 1) */
@@ -82,7 +83,10 @@ typedef struct pl_batch {
 } pl_batch;
 
 /* batch_state.c: checkpoints, summary, progress. */
-plx_status pl_batch_checkpoint(pl_batch *b);
+/* Writes the files' buffered lines and has the checkpoint thread record
+ * them; wait: until it is on disk (else, while the thread is busy with the
+ * previous one, it is left for a later call). */
+plx_status pl_batch_checkpoint(pl_batch *b, bool wait);
 /* Reads the checkpoint into b (resume). PLX_ENOTFOUND: there is none. */
 plx_status pl_batch_restore(pl_batch *b);
 char *pl_batch_summary(const pl_batch *b);

@@ -117,20 +117,20 @@ static char *checkpoint_text(const pl_batch *b)
     return plx_jw_finish(&w);
 }
 
-plx_status pl_batch_checkpoint(pl_batch *b)
+plx_status pl_batch_checkpoint(pl_batch *b, bool wait)
 {
-    plx_status st = pl_writer_sync(&b->out);
-    if (st == PLX_OK)
-        st = pl_writer_sync(&b->dead);
-    char *text = st == PLX_OK ? checkpoint_text(b) : NULL;
-    if (st == PLX_OK && !text)
-        st = PLX_ENOMEM;
-    if (st == PLX_OK)
-        st = pl_checkpoint_write(b->ctx, b->o.checkpoint, text);
-    plx_free(text);
+    plx_status st = wait ? pl_syncer_wait(&b->syncer) : pl_syncer_status(&b->syncer);
+    if (st != PLX_OK || (!wait && pl_syncer_busy(&b->syncer)))
+        return st;
+    if ((st = pl_writer_flush(&b->out)) != PLX_OK || (st = pl_writer_flush(&b->dead)) != PLX_OK)
+        return st;
+    char *text = checkpoint_text(b);
+    if (!text)
+        return plx_fail(b->ctx, PLX_ENOMEM, "checkpoint: out of memory");
+    pl_syncer_submit(&b->syncer, text); /* not busy: only this thread submits */
     b->since_checkpoint = 0;
     b->last_checkpoint_ms = plx_now_ms();
-    return st;
+    return wait ? pl_syncer_wait(&b->syncer) : PLX_OK;
 }
 
 /* ---- reading ---- */

@@ -234,14 +234,6 @@ plx_status pl_writer_append(pl_writer *w, const char *data, size_t len)
     return w->buf.len >= WRITE_FLUSH ? pl_writer_flush(w) : PLX_OK;
 }
 
-plx_status pl_writer_sync(pl_writer *w)
-{
-    plx_status st = pl_writer_flush(w);
-    if (st == PLX_OK && fdatasync(w->fd) != 0)
-        return io_fail(w->ctx, "cannot sync", w->path);
-    return st;
-}
-
 void pl_writer_close(pl_writer *w)
 {
     if (w->fd >= 0)

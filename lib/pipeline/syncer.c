@@ -74,6 +74,14 @@ plx_status pl_syncer_start(pl_syncer *s, plx_ctx *ctx, const char *path, int out
     return PLX_OK;
 }
 
+bool pl_syncer_busy(pl_syncer *s)
+{
+    pthread_mutex_lock(&s->lock);
+    bool busy = s->busy;
+    pthread_mutex_unlock(&s->lock);
+    return busy;
+}
+
 bool pl_syncer_submit(pl_syncer *s, char *text)
 {
     pthread_mutex_lock(&s->lock);

@@ -82,15 +82,18 @@ static bool name_char(unsigned char c)
     return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
 }
 
+/* A name as namespaces allow it: "local" or "prefix:local". */
 static bool read_name(parser *ps, size_t *start, size_t *n)
 {
-    size_t p = ps->pos;
-    if (p >= ps->len || !name_start((unsigned char)ps->s[p]))
+    size_t p = ps->pos, colons = 0;
+    if (p >= ps->len || !name_start((unsigned char)ps->s[p]) || ps->s[p] == ':')
         return fail(ps, "expected a name");
     while (p < ps->len && name_char((unsigned char)ps->s[p]))
-        p++;
+        colons += ps->s[p++] == ':';
     if (p - ps->pos > NAME_MAX_LEN)
         return fail(ps, "name longer than 256 bytes");
+    if (colons > 1 || ps->s[p - 1] == ':')
+        return fail(ps, "a name with an empty or second namespace prefix");
     *start = ps->pos;
     *n = p - ps->pos;
     ps->pos = p;

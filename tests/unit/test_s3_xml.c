@@ -85,6 +85,7 @@ static void test_malformed(void)
         "<a><?xml x?></a>", "\xff<a/>", "<a>\xc3</a>", "<a>\x01</a>", "<1a/>", "< a/>", "<a",
         "<a b", "<a b=", "<a b='", "</a>", "<a></", "<a></a", "<a><b/></a", "<?pi", "<?",
         "<!-- x", "<a><!x></a>", "<a/>\x00", "<a:b></a:c>", "<ab></a>", "<a></ab>",
+        "<:/>", "<a:/>", "<:a/>", "<a:b:c/>", "<a :b='1'/>",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         plx_xml *x = (plx_xml *)1;

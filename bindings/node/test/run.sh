@@ -33,8 +33,9 @@ sanitizer_env() {
         asan=$("${PLEXUS_NODE_CC:-cc}" -print-file-name=libasan.so)
         [ -f "$asan" ] || skip "ASan build but no libasan.so to preload ($asan)"
         export LD_PRELOAD="$asan${LD_PRELOAD:+:$LD_PRELOAD}"
-        # node's own allocations are not ours to judge at exit.
-        export ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}"
+        # Leaks are checked at exit, less node's own (lsan.supp).
+        export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
+        export LSAN_OPTIONS="suppressions=$here/lsan.supp:${LSAN_OPTIONS:-}"
         ;;
     esac
 }

@@ -5,7 +5,7 @@ import json
 import threading
 from collections.abc import Mapping
 
-from . import errors
+from . import _callbacks, errors
 from ._ffi import lib
 
 _string_at = ctypes.string_at
@@ -24,30 +24,51 @@ def cstr(value, what):
     return value.encode()
 
 
+_names = {}
+
+
+def name_arg(value, what):
+    """cstr() for names used on every call (ops): the bytes are kept."""
+    if type(value) is str:
+        b = _names.get(value)
+        if b is not None:
+            return b
+    b = cstr(value, what)
+    if len(_names) < 1024:
+        _names[value] = b
+    return b
+
+
+# One encoder, made once: json.dumps with options builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def _serialize(value, what):
+    try:
+        return _encode(value).encode()
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{what}: not serializable as JSON: {e}") from None
+
+
 def json_arg(value, what, none_ok=False):
     """A JSON argument: str or bytes are JSON text as is; any other value is
     serialized (dicts, lists, numbers, bools; NaN and infinities are refused:
     JSON has none). None gives NULL where the C function allows it."""
-    if isinstance(value, bytes):
-        data = value
-    elif isinstance(value, str):
-        data = value.encode()
-    elif value is None and none_ok:
+    if isinstance(value, (bytes, str)):
+        data = value.encode() if isinstance(value, str) else value
+        if b"\0" in data:
+            raise ValueError(f"{what}: contains a NUL byte")
+        return data
+    if value is None and none_ok:
         return None
-    else:
-        try:
-            data = json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                              allow_nan=False).encode()
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"{what}: not serializable as JSON: {e}") from None
-    if b"\0" in data:
-        raise ValueError(f"{what}: contains a NUL byte")
-    return data
+    return _serialize(value, what)    # JSON escapes NUL: nothing to check
 
 
 def request_arg(request, fields, what="request"):
     """A request given as a mapping (or JSON text) plus keyword fields, as
     JSON bytes: call("op", {"a": 1}, b=2) sends {"a": 1, "b": 2}."""
+    if type(request) is dict and not fields:      # the common case, first
+        return _serialize(request, what)
     if fields:
         if request is None:
             request = fields
@@ -58,7 +79,9 @@ def request_arg(request, fields, what="request"):
                             f"not {type(request).__name__}")
     elif request is None:
         request = {}
-    elif not isinstance(request, (Mapping, str, bytes)):
+    elif isinstance(request, Mapping):
+        request = dict(request)
+    elif not isinstance(request, (str, bytes)):
         raise TypeError(f"{what}: expected a mapping or JSON text, got {type(request).__name__}")
     return json_arg(request, what)
 
@@ -143,13 +166,17 @@ def call(fn, ctx_ptr, *args):
         _raise(error_for(status, errmsg(ctx_ptr)), cause)
 
 
+_c_void_p = ctypes.c_void_p
+_byref = ctypes.byref
+
+
 def invoke(fn, ctx_ptr, *args):
     """Calls fn(*args, &out) for a C function whose last argument receives a
     string to plx_free; returns the text, or raises the status' error with
     the text as .result (parsed)."""
-    out = ctypes.c_void_p()
+    out = _c_void_p()
     _pending.error = None
-    status = fn(*args, ctypes.byref(out))
+    status = fn(*args, _byref(out))
     if not status:
         _pending.error = None
         return take_string(out.value)
@@ -194,7 +221,6 @@ class Handle:
             self.parent.children.pop(id(self), None)
         if self.free is not None:
             self.free(ptr)
-        from . import _callbacks
         for token in self.tokens:
             _callbacks.release(token)
         self.tokens = []

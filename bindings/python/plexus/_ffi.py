@@ -7,7 +7,6 @@ through a `char **` are declared POINTER(c_void_p) so that they can be read
 and then given back to plx_free. tests/test_ffi.py fails when libplexus
 exports a function that is not declared here.
 """
-import ctypes
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_int64, c_size_t,
                     c_uint32, c_void_p)
 

@@ -12,7 +12,6 @@ status_error(status) gives the class of a status; PlexusError is the base
 of all of them and the class of a status this module has no name for.
 """
 import enum
-import json
 
 from ._ffi import lib
 
@@ -97,7 +96,7 @@ def _known_statuses():
 
 _BY_STATUS = {}
 __all__ = ["PlexusError", "ClosedError", "Status", "status_error", "status_name",
-           "status_str", "raise_for_status"]
+           "status_str"]
 
 for _status, _sname in _known_statuses():
     _cls_name, _builtin = _NAMES.get(_sname, (_camel(_sname), None))
@@ -109,7 +108,6 @@ for _status, _sname in _known_statuses():
     _BY_STATUS[_status] = _cls
     globals()[_cls_name] = _cls
     __all__.append(_cls_name)
-
 
 
 class ClosedError(_BY_STATUS.get(1, PlexusError)):
@@ -131,21 +129,3 @@ def status_error(status):
     """The exception class of a status (PlexusError for an unknown one)."""
     return _BY_STATUS.get(int(status), PlexusError)
 
-
-def _parse(text):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def raise_for_status(status, message="", result_json=None):
-    """Raises the status' exception; does nothing for PLX_OK. result_json
-    (str or None) becomes .result, parsed."""
-    if status == 0:
-        return
-    cls = status_error(status)
-    result = _parse(result_json) if result_json is not None else None
-    if cls is PlexusError:
-        raise PlexusError(message, result, status)
-    raise cls(message, result)

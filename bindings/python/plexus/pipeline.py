@@ -3,7 +3,7 @@ import ctypes
 import json
 
 from . import _ffi
-from ._base import (Handle, Object, call, check, errmsg, error_for, invoke_json, json_arg,
+from ._base import (Handle, Object, check, errmsg, error_for, invoke_json, json_arg,
                     note_callback_error, request_arg, take_string)
 from ._ffi import lib
 

@@ -9,7 +9,7 @@ import threading
 
 from . import _callbacks, _ffi, errors, http
 from ._base import (Handle, Object, call, check, cstr, error_for, errmsg, invoke, invoke_json,
-                    request_arg, take_string)
+                    name_arg, request_arg, take_string)
 from ._ffi import lib
 
 _plx_call = lib.plx_call
@@ -92,7 +92,7 @@ class Provider(Object):
         """Calls operation op and waits: call("sentiment", {"text": "..."}),
         or with keyword fields: call("sentiment", text="...")."""
         p = self._ptr()
-        text = invoke(_plx_call, self._cptr(), p, cstr(op, "op"), request_arg(request, fields))
+        text = invoke(_plx_call, self._cptr(), p, name_arg(op, "op"), request_arg(request, fields))
         return _loads(text)
 
     def call_async(self, op, request=None, /, *, done, **fields):
@@ -100,7 +100,7 @@ class Provider(Object):
         from Context.poll() on the polling thread (error None on success,
         else the PlexusError, whose .result is the result too)."""
         p = self._ptr()
-        op_b, data = cstr(op, "op"), request_arg(request, fields)
+        op_b, data = name_arg(op, "op"), request_arg(request, fields)
         token = _callbacks.register(async_done(done))
         try:
             call(lib.plx_call_async, self._cptr(), p, op_b, data, _callbacks.call_done, token)

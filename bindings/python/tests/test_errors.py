@@ -6,7 +6,7 @@ import pickle
 import pytest
 
 import plexus
-from plexus import _base, errors
+from plexus import _base
 
 
 def all_statuses():

@@ -15,7 +15,7 @@ def api(ctx, http_server):
 def test_get_and_post(api, http_server):
     r = api.call("request", method="GET", path="/items", query={"q": "x y", "n": 2})
     assert r["status"] == 200
-    assert r["body"]["path"] == "/items?q=x%20y&n=2" or r["body"]["path"].startswith("/items?")
+    assert r["body"]["path"] == "/items?q=x%20y&n=2"
     r = api.call("request", {"method": "POST", "path": "/items", "headers": {"X-Trace": "7"},
                              "body": {"name": "ünï"}})
     assert r["body"]["method"] == "POST"

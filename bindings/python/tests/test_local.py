@@ -24,7 +24,7 @@ def test_sentiment(local):
 def test_summarize(local):
     r = local.call("summarize", text=TICKET, max_sentences=2)
     assert len(r["sentences"]) == 2
-    assert r["summary"] and r["summary"] in TICKET.replace("  ", " ") or len(r["summary"]) > 10
+    assert r["summary"] and r["summary"].split(". ")[0] in TICKET
 
 
 def test_language_and_classify(local):

@@ -1,8 +1,9 @@
 /* Word tables of the local computations, written for plexus: common
  * function words of seven languages (language guess, stop words) and an
  * English sentiment lexicon tuned for customer messages (weights -4..4,
- * boosters as factors, negators, contrast words). Looked up by word hash
- * in open-addressing indexes built once, on first use. */
+ * boosters as factors, negators, contrast words, verbs that count when
+ * negated). Looked up by word hash in one open-addressing index built
+ * once, on first use. */
 #include "local.h"
 
 #include <pthread.h>
