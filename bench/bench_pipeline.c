@@ -1,23 +1,30 @@
 /* bench_pipeline: the batch runner's throughput and memory.
  *
  * A 3-step pipeline (a -> b -> c, each step a GET of /ok on a local nginx,
- * each referencing the one before) runs over a JSONL file of 1M records
- * with 64 records in flight (plx_pipeline_run_batch, ordered output,
- * default checkpoints). Its steps per second are compared with the ceiling
- * of the same machine in the same run: raw libcurl, curl_multi with 64
- * transfers of the same URL, measured just before and just after the
- * pipeline runs. Memory: the peak RSS (VmHWM) of a run over 100k records
- * and of one over 1M; each pipeline run is a fresh process (this program
- * re-executed with --child), so the figure is the batch's own.
+ * each referencing the one before) runs through plx_pipeline_run_batch
+ * with 64 records in flight (ordered output, default checkpoints). Its steps
+ * per second are compared with the ceiling of the same machine in the same
+ * run: raw libcurl, curl_multi with 64 transfers of the same URL.
  *
- *   bench_pipeline --url URL [--records N] [--small N] [--concurrency C]
- *                  [--raw-seconds S] [--dir DIR] [--opts JSON_MEMBERS] [--json]
+ *  1. Throughput, paired: --rounds times, raw curl_multi for --raw-seconds,
+ *     then the pipeline over --round-records records; the ratio of each
+ *     pair, median over rounds (a busy machine moves both sides of a pair
+ *     alike, and the median drops the odd round).
+ *  2. The long run and memory: the pipeline over --small (100k) and
+ *     --records (1M) records, with raw curl_multi just before and after;
+ *     peak RSS (VmHWM) of each. Every pipeline run is a fresh process (this
+ *     program re-executed with --child), so the figure is the batch's own.
+ *
+ *   bench_pipeline --url URL [--records N] [--small N] [--rounds R]
+ *                  [--round-records N] [--concurrency C] [--raw-seconds S]
+ *                  [--dir DIR] [--opts JSON_MEMBERS] [--json]
  *
  * --opts adds batch options, e.g. --opts '"ordered":false,"window":1024'.
  *
- * Targets: steps/s >= 0.8 x raw curl_multi req/s; peak RSS < 64 MB and
- * flat (1M within 8 MB of 100k). bench/bench_pipeline.sh starts nginx. Exit
- * status 1 when any request failed (the run is invalid). */
+ * Targets: steps/s >= 0.8 x raw curl_multi req/s (median of the paired
+ * rounds); peak RSS < 64 MB and flat (1M within 8 MB of 100k).
+ * bench/bench_pipeline.sh starts nginx. Exit status 1 when any request
+ * failed (the run is invalid). */
 #include <plexus.h>
 
 #include <curl/curl.h>
@@ -34,10 +41,12 @@
 #define TARGET_RATIO 0.8
 #define TARGET_RSS_MB 64.0
 #define TARGET_FLAT_MB 8.0
+#define MAX_ROUNDS 32
 
 typedef struct options {
     const char *url;
-    long records, small;
+    long records, small, round_records;
+    int rounds;
     int concurrency;
     double raw_seconds;
     const char *dir;
@@ -65,7 +74,8 @@ static double cpu_s(void)
 
 static bool parse_args(options *o, int argc, char **argv)
 {
-    *o = (options){.records = 1000000, .small = 100000, .concurrency = 64, .raw_seconds = 5,
+    *o = (options){.records = 1000000, .small = 100000, .round_records = 50000, .rounds = 5,
+                   .concurrency = 64, .raw_seconds = 3,
                    .dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -81,6 +91,8 @@ static bool parse_args(options *o, int argc, char **argv)
         if (strcmp(a, "--url") == 0) o->url = v;
         else if (strcmp(a, "--records") == 0) o->records = atol(v);
         else if (strcmp(a, "--small") == 0) o->small = atol(v);
+        else if (strcmp(a, "--rounds") == 0) o->rounds = atoi(v);
+        else if (strcmp(a, "--round-records") == 0) o->round_records = atol(v);
         else if (strcmp(a, "--concurrency") == 0) o->concurrency = atoi(v);
         else if (strcmp(a, "--raw-seconds") == 0) o->raw_seconds = atof(v);
         else if (strcmp(a, "--dir") == 0) o->dir = v;
@@ -93,9 +105,11 @@ static bool parse_args(options *o, int argc, char **argv)
         }
     }
     if (!o->url || o->records < 1 || o->small < 1 || o->concurrency < 1 ||
-        o->raw_seconds <= 0) {
+        o->raw_seconds <= 0 || o->rounds < 1 || o->rounds > MAX_ROUNDS ||
+        o->round_records < 1) {
         fprintf(stderr, "usage: bench_pipeline --url URL [--records N] [--small N] "
-                "[--concurrency C] [--raw-seconds S] [--dir DIR] [--opts JSON_MEMBERS] [--json]\n");
+                "[--rounds R] [--round-records N] [--concurrency C] [--raw-seconds S] "
+                "[--dir DIR] [--opts JSON_MEMBERS] [--json]\n");
         return false;
     }
     return true;
@@ -243,18 +257,24 @@ static bool write_input(const char *path, long n)
     return fclose(f) == 0;
 }
 
-/* Runs this program with --child and reads its one-line report. */
+static const char *input_path(const options *o, long records)
+{
+    static char paths[3][512];
+    static int next;
+    char *p = paths[next++ % 3];
+    snprintf(p, sizeof paths[0], "%s/bench-pipeline-%ld.jsonl", o->dir, records);
+    return p;
+}
+
+/* Runs this program with --child over an input of `records` lines and
+ * reads its one-line report. */
 static batch_result run_child(const options *o, const char *self, long records)
 {
     batch_result r = {.records = records};
-    char input[512], output[512], conc[16], cmd[4096];
-    snprintf(input, sizeof input, "%s/bench-pipeline-%ld.jsonl", o->dir, records);
+    char output[512], conc[16], cmd[4096];
+    const char *input = input_path(o, records);
     snprintf(output, sizeof output, "%s/bench-pipeline-%ld.out.jsonl", o->dir, records);
     snprintf(conc, sizeof conc, "%d", o->concurrency);
-    if (!write_input(input, records)) {
-        fprintf(stderr, "bench_pipeline: cannot write %s: %s\n", input, strerror(errno));
-        return r;
-    }
     snprintf(cmd, sizeof cmd, "'%s' --child --url '%s' --input '%s' --output '%s' "
              "--concurrency %s%s%s%s", self, o->url, input, output, conc,
              o->extra ? " --opts '" : "", o->extra ? o->extra : "", o->extra ? "'" : "");
@@ -275,35 +295,114 @@ static batch_result run_child(const options *o, const char *self, long records)
         snprintf(path, sizeof path, "%s%s", output, suffixes[i]);
         unlink(path);
     }
-    unlink(input);
     return r;
 }
 
-static void report(const options *o, raw_result before, raw_result after, batch_result small,
-                   batch_result big)
+static bool write_inputs(const options *o)
+{
+    long sizes[] = {o->round_records, o->small, o->records};
+    for (size_t i = 0; i < 3; i++) {
+        if (!write_input(input_path(o, sizes[i]), sizes[i])) {
+            fprintf(stderr, "bench_pipeline: cannot write %s: %s\n", input_path(o, sizes[i]),
+                    strerror(errno));
+            return false;
+        }
+    }
+    return true;
+}
+
+static void remove_inputs(const options *o)
+{
+    unlink(input_path(o, o->round_records));
+    unlink(input_path(o, o->small));
+    unlink(input_path(o, o->records));
+}
+
+static double steps_per_s(batch_result r)
+{
+    return r.elapsed_s > 0 ? 3.0 * (double)r.records / r.elapsed_s : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+typedef struct paired {
+    double raw[MAX_ROUNDS], steps[MAX_ROUNDS], ratio[MAX_ROUNDS];
+    double median_ratio, best_ratio, median_raw, median_steps;
+    bool valid;
+} paired;
+
+/* Phase 1: raw, then pipeline, --rounds times. */
+static paired paired_rounds(const options *o, const char *self)
+{
+    paired p = {.valid = true};
+    double best_raw = 0, best_steps = 0;
+    for (int i = 0; i < o->rounds; i++) {
+        raw_result raw = raw_ceiling(o);
+        batch_result b = run_child(o, self, o->round_records);
+        p.valid = p.valid && raw.failed == 0 && b.ok && b.failed == 0;
+        p.raw[i] = raw.rps;
+        p.steps[i] = steps_per_s(b);
+        p.ratio[i] = raw.rps > 0 ? p.steps[i] / raw.rps : 0;
+        best_raw = raw.rps > best_raw ? raw.rps : best_raw;
+        best_steps = p.steps[i] > best_steps ? p.steps[i] : best_steps;
+        if (!o->json)
+            printf("round %d: raw %8.0f req/s, pipeline %8.0f steps/s, ratio %.3f\n", i + 1,
+                   raw.rps, p.steps[i], p.ratio[i]);
+    }
+    double tmp[MAX_ROUNDS];
+    memcpy(tmp, p.ratio, sizeof tmp);
+    p.median_ratio = median(tmp, o->rounds);
+    memcpy(tmp, p.raw, sizeof tmp);
+    p.median_raw = median(tmp, o->rounds);
+    memcpy(tmp, p.steps, sizeof tmp);
+    p.median_steps = median(tmp, o->rounds);
+    p.best_ratio = best_raw > 0 ? best_steps / best_raw : 0;
+    return p;
+}
+
+static void report(const options *o, const paired *p, raw_result before, raw_result after,
+                   batch_result small, batch_result big)
 {
     double ceiling = (before.rps + after.rps) / 2;
-    double steps_s = big.elapsed_s > 0 ? 3.0 * (double)big.records / big.elapsed_s : 0;
+    double steps_s = steps_per_s(big);
     double ratio = ceiling > 0 ? steps_s / ceiling : 0;
     double cpu_us = big.records ? big.cpu_s * 1e6 / (3.0 * (double)big.records) : 0;
-    bool ratio_ok = ratio >= TARGET_RATIO;
+    bool ratio_ok = p->median_ratio >= TARGET_RATIO;
     bool rss_ok = big.rss_mb < TARGET_RSS_MB && small.rss_mb < TARGET_RSS_MB;
     bool flat = big.rss_mb - small.rss_mb < TARGET_FLAT_MB;
     if (o->json) {
-        printf("{\"raw_rps_before\":%.0f,\"raw_rps_after\":%.0f,\"records\":%ld,"
+        printf("{\"rounds\":%d,\"round_records\":%ld,\"median_raw_rps\":%.0f,"
+               "\"median_steps_per_s\":%.0f,\"median_ratio\":%.3f,\"best_ratio\":%.3f,"
+               "\"raw_rps_before\":%.0f,\"raw_rps_after\":%.0f,\"records\":%ld,"
                "\"elapsed_s\":%.2f,\"steps_per_s\":%.0f,\"ratio\":%.3f,\"cpu_us_per_step\":%.2f,"
                "\"rss_mb_small\":%.1f,\"small\":%ld,\"rss_mb\":%.1f,\"ratio_pass\":%s,"
-               "\"rss_pass\":%s,\"flat_pass\":%s}\n", before.rps, after.rps, big.records,
-               big.elapsed_s, steps_s, ratio, cpu_us, small.rss_mb, small.records, big.rss_mb,
-               ratio_ok ? "true" : "false", rss_ok ? "true" : "false", flat ? "true" : "false");
+               "\"rss_pass\":%s,\"flat_pass\":%s}\n", o->rounds, o->round_records, p->median_raw,
+               p->median_steps, p->median_ratio, p->best_ratio, before.rps, after.rps,
+               big.records, big.elapsed_s, steps_s, ratio, cpu_us, small.rss_mb, small.records,
+               big.rss_mb, ratio_ok ? "true" : "false", rss_ok ? "true" : "false",
+               flat ? "true" : "false");
         return;
     }
+    printf("paired rounds (%d x: raw %.1f s, pipeline %ld records): median raw %.0f req/s, "
+           "median pipeline %.0f steps/s\n", o->rounds, o->raw_seconds, o->round_records,
+           p->median_raw, p->median_steps);
+    printf("steps/s vs raw, paired:         median %.3f, best vs best %.3f   (target >= %.1f)  %s\n",
+           p->median_ratio, p->best_ratio, TARGET_RATIO, ratio_ok ? "PASS" : "FAIL");
     printf("raw curl_multi, %d in flight:   %8.0f req/s before, %8.0f after (ceiling %.0f)\n",
            o->concurrency, before.rps, after.rps, ceiling);
     printf("pipeline a->b->c, %ld records: %.1f s, %8.0f steps/s, %.2f us client CPU per step\n",
            big.records, big.elapsed_s, steps_s, cpu_us);
-    printf("steps/s vs ceiling:             %.3f   (target >= %.1f)  %s\n", ratio, TARGET_RATIO,
-           ratio_ok ? "PASS" : "FAIL");
+    printf("the long run vs raw around it:  %.3f\n", ratio);
     printf("peak RSS:                       %.1f MB at %ld records, %.1f MB at %ld "
            "(target < %.0f MB, flat within %.0f MB)  %s %s\n", small.rss_mb, small.records,
            big.rss_mb, big.records, TARGET_RSS_MB, TARGET_FLAT_MB, rss_ok ? "PASS" : "FAIL",
@@ -325,13 +424,17 @@ int main(int argc, char **argv)
         return 2;
     }
     self[n] = '\0';
+    if (!write_inputs(&o))
+        return 2;
+    paired p = paired_rounds(&o, self);
     raw_result before = raw_ceiling(&o);
     batch_result small = run_child(&o, self, o.small);
     batch_result big = run_child(&o, self, o.records);
     raw_result after = raw_ceiling(&o);
-    report(&o, before, after, small, big);
+    remove_inputs(&o);
+    report(&o, &p, before, after, small, big);
     curl_global_cleanup();
-    bool valid = before.failed == 0 && after.failed == 0 && small.ok && big.ok &&
+    bool valid = p.valid && before.failed == 0 && after.failed == 0 && small.ok && big.ok &&
                  small.failed == 0 && big.failed == 0;
     if (!valid)
         fprintf(stderr, "bench_pipeline: INVALID: some requests or runs failed\n");

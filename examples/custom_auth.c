@@ -104,14 +104,18 @@ int main(void)
     static const hmac_key wrong = {"demo-key", "not-the-shared-secret"};
 
     plx_ctx *ctx = NULL;
-    if (plx_ctx_new(&ctx, "{\"providers\": {\"hooks\": {\"kind\": \"http\","
-                          " \"base_url\": \"https://hooks.example\","
-                          " \"retry\": {\"max_attempts\": 1}}}}") != PLX_OK) {
+    if (plx_ctx_new(&ctx, "{\"providers\": {"
+                          " \"plain\": {\"kind\": \"http\", \"base_url\": \"https://hooks.example\","
+                          "            \"retry\": {\"max_attempts\": 1}},"
+                          " \"hooks\": {\"kind\": \"http\", \"base_url\": \"https://hooks.example\"},"
+                          " \"stale\": {\"kind\": \"http\", \"base_url\": \"https://hooks.example\","
+                          "            \"retry\": {\"max_attempts\": 1}}}}") != PLX_OK) {
         fprintf(stderr, "custom_auth: %s\n", plx_errmsg(NULL));
         return 1;
     }
-    /* Keep the secret out of every log line and error message. */
+    /* Keep the secrets out of every log line and error message. */
     plx_ctx_add_secret(ctx, key.secret);
+    plx_ctx_add_secret(ctx, wrong.secret);
 
     plx_transport_funcs *server = NULL;
     plx_transport_funcs_new(&server);
@@ -119,27 +123,30 @@ int main(void)
     plx_ctx_set_transport(ctx, server);
     plx_transport_funcs_unref(server);
 
-    plx_provider *hooks = NULL;
+    plx_provider *plain = NULL, *hooks = NULL, *stale = NULL;
+    plx_ctx_provider(ctx, "plain", &plain);
     plx_ctx_provider(ctx, "hooks", &hooks);
+    plx_ctx_provider(ctx, "stale", &stale);
 
-    /* Without auth: the server refuses. */
-    plx_status unsigned_st = post(hooks, "unsigned");
-
-    /* Attach the custom auth to this provider (it takes a reference). */
+    /* Attach the custom auth to a provider, before its first call (the
+     * provider takes a reference and makes the funcs immutable). */
     plx_auth_funcs *auth = NULL;
     plx_auth_funcs_new(&auth);
     plx_auth_funcs_set_sign(auth, hmac_sign, (void *)&key, NULL);
     plx_provider_set_auth(hooks, auth);
     plx_auth_funcs_unref(auth);
-    plx_status signed_st = post(hooks, "signed");
 
-    /* Signed with the wrong key: refused again. */
+    /* The same scheme with a key the server does not know. */
     plx_auth_funcs_new(&auth);
     plx_auth_funcs_set_sign(auth, hmac_sign, (void *)&wrong, NULL);
-    plx_provider_set_auth(hooks, auth);
+    plx_provider_set_auth(stale, auth);
     plx_auth_funcs_unref(auth);
-    plx_status wrong_st = post(hooks, "signed with the wrong key");
+
+    plx_status unsigned_st = post(plain, "unsigned (refused)");
+    plx_status signed_st = post(hooks, "signed (accepted)");
+    plx_status wrong_st = post(stale, "signed with the wrong key (refused)");
 
     plx_ctx_free(ctx);
-    return unsigned_st == PLX_EHTTP && signed_st == PLX_OK && wrong_st == PLX_EHTTP ? 0 : 1;
+    /* A 401 is PLX_EAUTH; the result JSON has the status and the reply. */
+    return unsigned_st == PLX_EAUTH && signed_st == PLX_OK && wrong_st == PLX_EAUTH ? 0 : 1;
 }

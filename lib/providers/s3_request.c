@@ -319,6 +319,10 @@ plx_status plx_s3_get_request(const plx_provider *p, const plx_s3_target *t,
 {
     plx_status st = plx_s3_request(p, "GET", t, "", out);
     const cJSON *range = cJSON_GetObjectItemCaseSensitive(request, "range");
+    /* The object's bytes as stored: no decoding, so lengths and ranges
+     * count the same bytes the sink gets. */
+    if (st == PLX_OK)
+        (*out)->accept_compressed = false;
     if (st == PLX_OK && range)
         st = range_header(p, range, *out);
     if (st != PLX_OK) {

@@ -178,7 +178,6 @@ def invoke(fn, ctx_ptr, *args):
     _pending.error = None
     status = fn(*args, _byref(out))
     if not status:
-        _pending.error = None
         return take_string(out.value)
     message = errmsg(ctx_ptr)     # read first: valid until the next plexus call
     text = take_string(out.value)
