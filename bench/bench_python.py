@@ -94,6 +94,7 @@ def main():
               "  (or pass --build DIR / set BUILD)", file=sys.stderr)
         return 2
     os.environ.setdefault("PLEXUS_LIBRARY", os.path.join(build, "lib", "libplexus.so.0"))
+    sys.dont_write_bytecode = True      # no __pycache__ in the source tree
     sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
     import plexus
     from plexus import _ffi

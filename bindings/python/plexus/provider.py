@@ -28,7 +28,7 @@ def async_done(fn, what="done"):
         if status:
             detail = result.get("error") if isinstance(result, dict) else None
             message = detail.get("message", "") if isinstance(detail, dict) else ""
-            error = error_for(status, message or errors.status_str(status), text)
+            error = error_for(status, message, text)
         fn(result, error)
     return done
 
