@@ -100,13 +100,19 @@ if op == "delete":
 tc = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=conc)
 size = mb << 20
 block = os.urandom(1 << 20)
-class Source(io.RawIOBase):
-    def __init__(self): self.left = size
+class Source(io.RawIOBase):   # seekable, so s3transfer reads parts lazily
+    def __init__(self): self.pos = 0
     def readable(self): return True
+    def seekable(self): return True
+    def tell(self): return self.pos
+    def seek(self, off, whence=0):
+        self.pos = off if whence == 0 else (self.pos + off if whence == 1 else size + off)
+        return self.pos
     def readinto(self, b):
-        n = min(len(b), self.left, len(block))
-        b[:n] = block[:n]
-        self.left -= n
+        at = self.pos % len(block)
+        n = min(len(b), size - self.pos, len(block) - at)
+        b[:n] = block[at:at + n]
+        self.pos += n
         return n
 class Sink(io.RawIOBase):
     def __init__(self): self.n = 0
@@ -116,7 +122,7 @@ class Sink(io.RawIOBase):
         return len(b)
 t0 = time.monotonic()
 if op == "put":
-    s3.upload_fileobj(Source(), bucket, k, Config=tc)
+    s3.upload_fileobj(io.BufferedReader(Source(), 1 << 20), bucket, k, Config=tc)
     moved = size
 else:
     sink = Sink()

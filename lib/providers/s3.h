@@ -6,10 +6,10 @@
 
 #include "providers.h"
 
-#define PLX_S3_MiB ((size_t)1 << 20)
-#define PLX_S3_MIN_PART (5 * PLX_S3_MiB)        /* S3's smallest part but the last */
-#define PLX_S3_MAX_PART (5120 * PLX_S3_MiB)     /* and largest */
-#define PLX_S3_DEFAULT_PART (8 * PLX_S3_MiB)
+#define PLX_S3_MIB ((size_t)1 << 20)
+#define PLX_S3_MIN_PART (5 * PLX_S3_MIB)        /* S3's smallest part but the last */
+#define PLX_S3_MAX_PART (5120 * PLX_S3_MIB)     /* and largest */
+#define PLX_S3_DEFAULT_PART (8 * PLX_S3_MIB)
 #define PLX_S3_MAX_PARTS 10000
 #define PLX_S3_DEFAULT_CONCURRENCY 4
 #define PLX_S3_MAX_CONCURRENCY 64
@@ -54,6 +54,9 @@ plx_status plx_s3_target_read(const plx_provider *p, const cJSON *request, bool 
  * carries the signing scope header and the provider's headers. */
 plx_status plx_s3_request(const plx_provider *p, const char *method, const plx_s3_target *t,
                           const char *query, plx_request **out);
+/* Whether bodies are signed with their SHA-256 (payload_signing and the
+ * endpoint's scheme), not UNSIGNED-PAYLOAD. */
+bool plx_s3_signs_payload(const plx_provider *p);
 /* Sets x-amz-content-sha256 for a body of len bytes: its SHA-256, or
  * UNSIGNED-PAYLOAD, as payload_signing says for this endpoint. */
 plx_status plx_s3_payload_hash(const plx_provider *p, plx_request *req, const void *body,
@@ -61,14 +64,14 @@ plx_status plx_s3_payload_hash(const plx_provider *p, plx_request *req, const vo
 /* Content-Type and x-amz-meta-* headers from "content_type" and
  * "metadata" of a request object (either may be absent). */
 plx_status plx_s3_put_headers(const plx_provider *p, const cJSON *request, plx_request *req);
-/* Multipart: CreateMultipartUpload, UploadPart (no body: the caller
- * attaches it, hashed into x-amz-content-sha256 already), Complete
- * (the ETags in part order) and Abort. */
+/* Multipart: CreateMultipartUpload, UploadPart (without its body, which
+ * the caller attaches per attempt; payload_hash is the part's hex SHA-256
+ * or UNSIGNED-PAYLOAD), Complete (the ETags in part order) and Abort. */
 plx_status plx_s3_create_upload(const plx_provider *p, const plx_s3_target *t,
                                 const cJSON *request, plx_request **out);
 plx_status plx_s3_upload_part(const plx_provider *p, const plx_s3_target *t,
-                              const char *upload_id, uint32_t part, const void *body,
-                              size_t len, plx_request **out);
+                              const char *upload_id, uint32_t part, const char *payload_hash,
+                              plx_request **out);
 plx_status plx_s3_complete_upload(const plx_provider *p, const plx_s3_target *t,
                                   const char *upload_id, char *const *etags, uint32_t parts,
                                   plx_request **out);

@@ -29,6 +29,7 @@ typedef struct get_call {
     uint64_t delivered;         /* bytes the sink has */
     /* this attempt */
     bool started;               /* its 2xx headers were checked */
+    int status;                 /* and their status */
     uint64_t skip;              /* bytes at its start the sink already has */
     uint64_t attempt_bytes;
     int64_t attempt_expect;     /* its Content-Length, -1 if unknown */
@@ -128,6 +129,7 @@ static plx_status begin_body(get_call *g, const plx_response *resp)
                     PRIu64 " which is still missing", start, pos);
     g->skip = pos - start;
     g->started = true;
+    g->status = resp->status;
     return PLX_OK;
 }
 
@@ -205,6 +207,12 @@ static plx_status judge(get_call *g, plx_status st)
     plx_response *resp = g->x.resp;
     if (g->fail != PLX_OK)
         return g->fail;
+    if ((st == PLX_ETRANSPORT || st == PLX_ETIMEOUT) && g->started && want_last(g) >= 0 &&
+        complete(g)) {
+        /* broken after the last byte wanted: nothing is missing */
+        plx_response_set_status(resp, g->status);
+        return PLX_OK;
+    }
     if (st != PLX_OK || resp->status < 200 || resp->status >= 300)
         return st;
     if (!g->started && begin_body(g, resp) != PLX_OK)
@@ -285,14 +293,14 @@ static plx_status write_result(plx_provider *p, plx_reply *r, void *user_data)
 
 /* ---- the call ---- */
 
-static plx_status read_range(const cJSON *request, get_call *g)
+/* The range the builder checked already. */
+static void read_range(const cJSON *request, get_call *g)
 {
     const cJSON *range = cJSON_GetObjectItemCaseSensitive(request, "range");
     const cJSON *start = cJSON_GetObjectItemCaseSensitive(range, "start");
     const cJSON *end = cJSON_GetObjectItemCaseSensitive(range, "end");
     g->want_start = cJSON_IsNumber(start) ? (uint64_t)start->valuedouble : 0;
     g->want_end = cJSON_IsNumber(end) ? (int64_t)end->valuedouble : -1;
-    return PLX_OK;
 }
 
 /* Parses the request and builds the GetObject (validated by the builder). */
@@ -317,12 +325,11 @@ static plx_status prepare(get_call *g, const char *request_json, bool have_sink,
         st = plx_s3_target_read(p, *request, true, &t);
     if (st == PLX_OK)
         st = plx_s3_get_request(p, &t, *request, &req);
-    if (st == PLX_OK)
-        st = read_range(*request, g);
     if (st != PLX_OK) {
         plx_request_free(req);
         return st;
     }
+    read_range(*request, g);
     req->max_reply_bytes = SIZE_MAX;   /* the body streams; nothing is buffered */
     req->sink = get_sink;
     req->sink_data = g;

@@ -7,14 +7,21 @@
  * Part requests are built without a body (their payload hash is set
  * already, so signing does not need it); the slot's buffer is lent to each
  * attempt's request for the transfer and taken back after it, so the
- * exchange's per-attempt copy of the request never copies a part. */
+ * exchange's per-attempt copy of the request never copies a part.
+ *
+ * Reading the source and hashing a part happen on this thread, in slices
+ * with a non-blocking poll between them, so that the parts in flight keep
+ * moving meanwhile. */
 #include "s3.h"
-#include "../http/http_internal.h"
+#include "../auth/sigv4.h"
+#include "../crypto/crypto.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SLICE ((size_t)1 << 20)
 
 typedef enum slot_state { SLOT_FREE, SLOT_RUN, SLOT_WAIT, SLOT_FLIGHT } slot_state;
 
@@ -41,6 +48,7 @@ struct upload {
     size_t first_len;
     slot *slots;
     uint32_t nslots;
+    uint32_t in_flight;         /* slots in SLOT_FLIGHT */
     char **etags;               /* by part number - 1 */
     uint32_t etag_cap;
     uint32_t parts;             /* parts started */
@@ -100,24 +108,61 @@ static bool etag_room(upload *up)
     return true;
 }
 
+/* Lets the transfers in flight progress while this thread reads or hashes. */
+static void keep_moving(upload *up)
+{
+    if (up->async && up->in_flight)
+        plx_transport_poll(up->t, 0);
+}
+
+/* Reads the rest of a part into s->buf, a slice at a time. */
+static bool fill(upload *up, slot *s)
+{
+    while (s->len < up->part_size && !up->src->eof) {
+        size_t want = up->part_size - s->len < SLICE ? up->part_size - s->len : SLICE, got;
+        plx_status st = plx_s3_source_fill(up->p, up->src, s->buf + s->len, want, &got);
+        if (st != PLX_OK) {
+            local_failure(up, st, "reading the source");
+            return false;
+        }
+        s->len += got;
+        keep_moving(up);
+    }
+    return true;
+}
+
+/* The part's payload hash for its signature, a slice at a time. */
+static void payload_hash(upload *up, const slot *s, char hash[2 * PLX_SHA256_LEN + 1])
+{
+    if (!plx_s3_signs_payload(up->p)) {
+        snprintf(hash, 2 * PLX_SHA256_LEN + 1, "%s", PLX_SIGV4_UNSIGNED_PAYLOAD);
+        return;
+    }
+    plx_sha256_ctx sha;
+    unsigned char digest[PLX_SHA256_LEN];
+    plx_sha256_init(&sha);
+    for (size_t off = 0; off < s->len; off += SLICE) {
+        plx_sha256_update(&sha, s->buf + off, s->len - off < SLICE ? s->len - off : SLICE);
+        keep_moving(up);
+    }
+    plx_sha256_finish(&sha, digest);
+    plx_hex_lower(digest, sizeof digest, hash);
+}
+
 /* The next part's bytes into s->buf; false when there are none. */
 static bool read_part(upload *up, slot *s)
 {
+    s->len = 0;
     if (up->first) {
         free(s->buf);
         s->buf = up->first;
         s->len = up->first_len;
         up->first = NULL;
-    } else {
-        if (!s->buf && !(s->buf = malloc(up->part_size))) {
-            local_failure(up, PLX_ENOMEM, "part buffer");
-            return false;
-        }
-        plx_status st = plx_s3_source_fill(up->p, up->src, s->buf, up->part_size, &s->len);
-        if (st != PLX_OK) {
-            local_failure(up, st, "reading the source");
-            return false;
-        }
+    } else if (!s->buf && !(s->buf = malloc(up->part_size))) {
+        local_failure(up, PLX_ENOMEM, "part buffer");
+        return false;
+    } else if (!fill(up, s)) {
+        return false;
     }
     if (s->len < up->part_size)
         up->source_done = true;    /* fills stop short only at the end */
@@ -134,11 +179,12 @@ static void start_part(upload *up, slot *s)
         local_failure(up, PLX_EINVAL, "the source is too big");
         return;
     }
+    char hash[2 * PLX_SHA256_LEN + 1];
+    payload_hash(up, s, hash);
     plx_request *req = NULL;
     plx_status st = etag_room(up) ? PLX_OK : PLX_ENOMEM;
     if (st == PLX_OK)
-        st = plx_s3_upload_part(up->p, up->target, up->upload_id, up->parts + 1, s->buf,
-                                s->len, &req);
+        st = plx_s3_upload_part(up->p, up->target, up->upload_id, up->parts + 1, hash, &req);
     if (st != PLX_OK) {
         local_failure(up, st, "building UploadPart");
         return;
@@ -172,6 +218,7 @@ static void part_sent(plx_response *resp, plx_status status, void *done_data)
     reclaim(s);
     plx_exchange_complete(&s->x, status, plx_now_us());
     s->state = SLOT_RUN;
+    s->up->in_flight--;
 }
 
 static void send_part(upload *up, slot *s)
@@ -180,10 +227,12 @@ static void send_part(upload *up, slot *s)
     plx_request_take_body(s->x.attempt_req, s->buf, s->len);
     if (up->async) {
         s->state = SLOT_FLIGHT;
+        up->in_flight++;
         st = plx_transport_submit(up->t, s->x.attempt_req, s->x.resp, part_sent, s);
         if (st == PLX_OK)
             return;
         s->state = SLOT_RUN;
+        up->in_flight--;
         plx_response_set_error_message(s->x.resp, "the transport refused the request");
     } else {
         st = plx_transport_send(up->t, s->x.attempt_req, s->x.resp);
@@ -257,6 +306,7 @@ static void wait_some(upload *up, bool flight, uint64_t wake)
         plx_exchange_cleanup(&s->x);
         s->state = SLOT_FREE;
     }
+    up->in_flight = 0;
 }
 
 static void run_parts(upload *up)
@@ -392,6 +442,8 @@ void plx_s3_multipart(plx_provider *p, const plx_transport_funcs *t, bool async,
                  .first_len = first_len};
     up.nslots = up.async ? concurrency : 1;
     up.slots = calloc(up.nslots, sizeof *up.slots);
+    for (uint32_t i = 0; up.slots && i < up.nslots; i++)
+        up.slots[i].up = &up;
     if (!up.slots) {
         up.nslots = 0;
         plx_s3_local_failure(p, x, PLX_ENOMEM, "out of memory");

@@ -163,7 +163,7 @@ static size_t part_size_for(const plx_s3_state *s, int64_t known)
     size_t part = s->part_size;
     if (known > 0 && (uint64_t)known > (uint64_t)part * PLX_S3_MAX_PARTS) {
         uint64_t need = ((uint64_t)known + PLX_S3_MAX_PARTS - 1) / PLX_S3_MAX_PARTS;
-        need = (need + PLX_S3_MiB - 1) / PLX_S3_MiB * PLX_S3_MiB;
+        need = (need + PLX_S3_MIB - 1) / PLX_S3_MIB * PLX_S3_MIB;
         part = need > PLX_S3_MAX_PART ? PLX_S3_MAX_PART : (size_t)need;
     }
     return part;

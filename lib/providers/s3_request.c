@@ -130,12 +130,16 @@ plx_status plx_s3_request(const plx_provider *p, const char *method, const plx_s
     return st;
 }
 
+bool plx_s3_signs_payload(const plx_provider *p)
+{
+    const plx_s3_state *s = p->kind_state;
+    return s->payload == PLX_S3_PAYLOAD_SIGNED || (s->payload == PLX_S3_PAYLOAD_AUTO && !s->https);
+}
+
 plx_status plx_s3_payload_hash(const plx_provider *p, plx_request *req, const void *body,
                                size_t len)
 {
-    const plx_s3_state *s = p->kind_state;
-    bool sign = s->payload == PLX_S3_PAYLOAD_SIGNED ||
-                (s->payload == PLX_S3_PAYLOAD_AUTO && !s->https);
+    bool sign = plx_s3_signs_payload(p);
     char hex[2 * PLX_SHA256_LEN + 1];
     if (sign) {
         unsigned char h[PLX_SHA256_LEN];
@@ -194,8 +198,8 @@ plx_status plx_s3_create_upload(const plx_provider *p, const plx_s3_target *t,
 }
 
 plx_status plx_s3_upload_part(const plx_provider *p, const plx_s3_target *t,
-                              const char *upload_id, uint32_t part, const void *body,
-                              size_t len, plx_request **out)
+                              const char *upload_id, uint32_t part, const char *payload_hash,
+                              plx_request **out)
 {
     plx_buf q = {0};
     char prefix[40];
@@ -206,7 +210,7 @@ plx_status plx_s3_upload_part(const plx_provider *p, const plx_s3_target *t,
         st = plx_s3_request(p, "PUT", t, q.data, out);
     plx_buf_free(&q);
     if (st == PLX_OK)
-        st = plx_s3_payload_hash(p, *out, body, len);
+        st = plx_request_set_header(*out, "x-amz-content-sha256", payload_hash);
     if (st != PLX_OK) {
         plx_request_free(*out);
         *out = NULL;

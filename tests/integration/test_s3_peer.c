@@ -34,7 +34,7 @@ static plx_provider *s3;
 static char prefix[64];         /* this run's keys start with it */
 static const char *small_key;   /* a key with characters to encode */
 
-/* ---- helpers ---- */
+/* ---- providers, calls, generated data ---- */
 
 static plx_provider *provider(const char *secret, const char *extra)
 {
@@ -637,7 +637,11 @@ static void test_wrong_secret(void)
 
 static void cleanup(void)
 {
-    char *out = call(s3, PLX_OK, "list_objects", "{\"prefix\":\"%s\"}", prefix);
+    /* by name: s3rver escapes '&' twice in listings (and ignores
+     * encoding-type=url), so this key does not come back as it is */
+    char *out = call(s3, PLX_OK, "delete_object", "{\"key\":\"%s%s\"}", prefix, small_key);
+    plx_free(out);
+    out = call(s3, PLX_OK, "list_objects", "{\"prefix\":\"%s\"}", prefix);
     cJSON *r = cJSON_Parse(out);
     plx_free(out);
     const cJSON *item;
