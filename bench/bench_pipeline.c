@@ -126,6 +126,7 @@ static size_t sink(char *data, size_t size, size_t n, void *ud)
 
 typedef struct raw_result {
     double rps;
+    double cpu_us;              /* client CPU per request */
     long ok, failed;
 } raw_result;
 
@@ -145,7 +146,7 @@ static raw_result raw_ceiling(const options *o)
         curl_multi_add_handle(m, h[i]);
     }
     raw_result r = {0};
-    double start = now_s(), stop = start + o->raw_seconds;
+    double start = now_s(), stop = start + o->raw_seconds, cpu0 = cpu_s();
     int running = o->concurrency;
     while (running > 0) {
         curl_multi_perform(m, &running);
@@ -168,6 +169,7 @@ static raw_result raw_ceiling(const options *o)
             curl_multi_poll(m, NULL, 0, 100, NULL);
     }
     r.rps = (double)r.ok / (now_s() - start);
+    r.cpu_us = r.ok ? (cpu_s() - cpu0) * 1e6 / (double)r.ok : 0;
     for (int i = 0; i < o->concurrency; i++)
         curl_easy_cleanup(h[i]);
     free(h);
@@ -336,8 +338,10 @@ static double median(double *v, int n)
 }
 
 typedef struct paired {
-    double raw[MAX_ROUNDS], steps[MAX_ROUNDS], ratio[MAX_ROUNDS];
+    double raw[MAX_ROUNDS], steps[MAX_ROUNDS], ratio[MAX_ROUNDS], cpu_ratio[MAX_ROUNDS];
     double median_ratio, best_ratio, median_raw, median_steps;
+    double median_cpu_ratio;    /* raw CPU per request / pipeline CPU per step */
+    double raw_cpu_us, pipeline_cpu_us;
     bool valid;
 } paired;
 
@@ -355,9 +359,15 @@ static paired paired_rounds(const options *o, const char *self)
         p.ratio[i] = raw.rps > 0 ? p.steps[i] / raw.rps : 0;
         best_raw = raw.rps > best_raw ? raw.rps : best_raw;
         best_steps = p.steps[i] > best_steps ? p.steps[i] : best_steps;
+        double step_cpu_us = b.records ? b.cpu_s * 1e6 / (3.0 * (double)b.records) : 0;
+        p.cpu_ratio[i] = step_cpu_us > 0 ? raw.cpu_us / step_cpu_us : 0;
+        p.raw_cpu_us += raw.cpu_us / o->rounds;
+        p.pipeline_cpu_us += step_cpu_us / o->rounds;
         if (!o->json)
-            printf("round %d: raw %8.0f req/s, pipeline %8.0f steps/s, ratio %.3f\n", i + 1,
-                   raw.rps, p.steps[i], p.ratio[i]);
+            printf("round %d: raw %8.0f req/s %6.2f us CPU/req, pipeline %8.0f steps/s %6.2f us "
+                   "CPU/step, ratio %.3f\n", i + 1, raw.rps, raw.cpu_us, p.steps[i], step_cpu_us,
+                   p.ratio[i]);
+        fflush(stdout);
     }
     double tmp[MAX_ROUNDS];
     memcpy(tmp, p.ratio, sizeof tmp);
@@ -366,6 +376,8 @@ static paired paired_rounds(const options *o, const char *self)
     p.median_raw = median(tmp, o->rounds);
     memcpy(tmp, p.steps, sizeof tmp);
     p.median_steps = median(tmp, o->rounds);
+    memcpy(tmp, p.cpu_ratio, sizeof tmp);
+    p.median_cpu_ratio = median(tmp, o->rounds);
     p.best_ratio = best_raw > 0 ? best_steps / best_raw : 0;
     return p;
 }
@@ -383,11 +395,13 @@ static void report(const options *o, const paired *p, raw_result before, raw_res
     if (o->json) {
         printf("{\"rounds\":%d,\"round_records\":%ld,\"median_raw_rps\":%.0f,"
                "\"median_steps_per_s\":%.0f,\"median_ratio\":%.3f,\"best_ratio\":%.3f,"
+               "\"median_cpu_ratio\":%.3f,\"raw_cpu_us\":%.2f,\"pipeline_cpu_us\":%.2f,"
                "\"raw_rps_before\":%.0f,\"raw_rps_after\":%.0f,\"records\":%ld,"
                "\"elapsed_s\":%.2f,\"steps_per_s\":%.0f,\"ratio\":%.3f,\"cpu_us_per_step\":%.2f,"
                "\"rss_mb_small\":%.1f,\"small\":%ld,\"rss_mb\":%.1f,\"ratio_pass\":%s,"
                "\"rss_pass\":%s,\"flat_pass\":%s}\n", o->rounds, o->round_records, p->median_raw,
-               p->median_steps, p->median_ratio, p->best_ratio, before.rps, after.rps,
+               p->median_steps, p->median_ratio, p->best_ratio, p->median_cpu_ratio,
+               p->raw_cpu_us, p->pipeline_cpu_us, before.rps, after.rps,
                big.records, big.elapsed_s, steps_s, ratio, cpu_us, small.rss_mb, small.records,
                big.rss_mb, ratio_ok ? "true" : "false", rss_ok ? "true" : "false",
                flat ? "true" : "false");
@@ -398,6 +412,9 @@ static void report(const options *o, const paired *p, raw_result before, raw_res
            p->median_raw, p->median_steps);
     printf("steps/s vs raw, paired:         median %.3f, best vs best %.3f   (target >= %.1f)  %s\n",
            p->median_ratio, p->best_ratio, TARGET_RATIO, ratio_ok ? "PASS" : "FAIL");
+    printf("client CPU:                     raw %.2f us/request, pipeline %.2f us/step: "
+           "CPU-bound ceiling ratio %.3f (median of rounds)\n", p->raw_cpu_us,
+           p->pipeline_cpu_us, p->median_cpu_ratio);
     printf("raw curl_multi, %d in flight:   %8.0f req/s before, %8.0f after (ceiling %.0f)\n",
            o->concurrency, before.rps, after.rps, ceiling);
     printf("pipeline a->b->c, %ld records: %.1f s, %8.0f steps/s, %.2f us client CPU per step\n",

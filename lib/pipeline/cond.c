@@ -196,10 +196,10 @@ bool pl_cond_eval(const pl_cond *c, const pl_scope *s)
     return false;
 }
 
-void pl_cond_each_step(const pl_cond *c, void (*fn)(int step, void *ud), void *ud)
+void pl_cond_each_ref(const pl_cond *c, pl_ref_fn fn, void *ud)
 {
     if ((c->kind == C_TRUTHY || c->kind == C_EQ) && c->ref.kind != PL_REF_INPUT)
-        fn(c->ref.step, ud);
+        fn(&c->ref, ud);
     for (size_t i = 0; i < c->nkids; i++)
-        pl_cond_each_step(c->kids[i], fn, ud);
+        pl_cond_each_ref(c->kids[i], fn, ud);
 }

@@ -229,9 +229,10 @@ typedef struct dep_acc {
     plx_status st;
 } dep_acc;
 
-static void add_dep(int step, void *ud)
+static void add_dep(const pl_ref *r, void *ud)
 {
     dep_acc *a = ud;
+    int step = r->step;
     for (size_t i = 0; i < a->s->ndeps; i++)
         if (a->s->deps[i] == step)
             return;
@@ -248,9 +249,9 @@ static plx_status link_steps(plx_pipeline *pl)
 {
     for (size_t i = 0; i < pl->nsteps; i++) {
         dep_acc a = {&pl->steps[i], PLX_OK};
-        pl_tmpl_each_step(pl->steps[i].input, add_dep, &a);
+        pl_tmpl_each_ref(pl->steps[i].input, add_dep, &a);
         if (pl->steps[i].when)
-            pl_cond_each_step(pl->steps[i].when, add_dep, &a);
+            pl_cond_each_ref(pl->steps[i].when, add_dep, &a);
         if (a.st != PLX_OK)
             return a.st;
     }
@@ -308,6 +309,48 @@ static plx_status check_cycles(plx_pipeline *pl)
                             "{{steps...}} references of input and when)",
                             pl->steps[start].id, msg);
     return PLX_OK;
+}
+
+/* ---- which parts of each step's result are used ---- */
+
+static void note_use(const pl_ref *r, void *ud)
+{
+    plx_pipeline *pl = ud;
+    if (r->kind != PL_REF_OUTPUT)
+        return;
+    pl_step *s = &pl->steps[r->step];
+    const char *key = r->path.n ? r->path.segs[0].key : NULL;
+    if (!key || s->out_all) {
+        s->out_all = true;
+        return;
+    }
+    for (size_t i = 0; i < s->nout_keys; i++)
+        if (strcmp(s->out_keys[i], key) == 0)
+            return;
+    char **keys = realloc(s->out_keys, (s->nout_keys + 1) * sizeof *keys);
+    char *copy = plx_strdup(key);
+    if (keys)
+        s->out_keys = keys;
+    if (!keys || !copy) {
+        free(copy);
+        s->out_all = true; /* out of memory: parse it all */
+        return;
+    }
+    s->out_keys[s->nout_keys++] = copy;
+}
+
+/* Results of endpoint calls (the engine reads their provider) and of
+ * micro-batches (split by the engine) are always parsed whole. */
+static void find_uses(plx_pipeline *pl)
+{
+    for (size_t i = 0; i < pl->nsteps; i++)
+        pl->steps[i].out_all = pl->steps[i].endpoint || pl->steps[i].batch_size > 1;
+    for (size_t i = 0; i < pl->nsteps; i++) {
+        pl_tmpl_each_ref(pl->steps[i].input, note_use, pl);
+        if (pl->steps[i].when)
+            pl_cond_each_ref(pl->steps[i].when, note_use, pl);
+    }
+    pl_tmpl_each_ref(pl->output, note_use, pl);
 }
 
 /* ---- the whole definition ---- */
@@ -401,6 +444,8 @@ static plx_status load(plx_pipeline *pl, const char *definition_json)
     if (st == PLX_OK)
         st = read_output(pl, def);
     if (st == PLX_OK)
+        find_uses(pl);
+    if (st == PLX_OK)
         st = set_digest(pl, def);
     cJSON_Delete(def);
     return st;
@@ -441,6 +486,9 @@ static void step_free(pl_step *s)
     pl_path_free(&s->batch_results);
     free(s->deps);
     free(s->dependents);
+    for (size_t i = 0; i < s->nout_keys; i++)
+        free(s->out_keys[i]);
+    free(s->out_keys);
 }
 
 PLX_API void plx_pipeline_free(plx_pipeline *pl)

@@ -265,11 +265,17 @@ static void on_done(plx_status st, const char *json, void *user_data)
     pl_call *c = user_data;
     pl_engine *e = c->e;
     e->calls--;
-    cJSON *result = json ? cJSON_Parse(json) : NULL;
+    bool batch = c->n > 1 || c->tokens[0]->list;
+    const pl_step *d = &e->pl->steps[c->tokens[0]->step];
+    cJSON *result = NULL;
+    if (json && st == PLX_OK && !batch && !d->out_all)
+        result = pl_parse_members(json, d);
+    if (json && !result)
+        result = cJSON_Parse(json);
     const char *message = json ? "the result is not JSON" : plx_errmsg_current();
     if (json && !result && st == PLX_OK)
         st = PLX_EINTERNAL;
-    if (c->n > 1 || c->tokens[0]->list)
+    if (batch)
         pl_batch_deliver(e, c->tokens, c->n, st, result, message, c->p);
     else
         pl_engine_deliver(e, c->tokens[0], st, result, message, c->p);

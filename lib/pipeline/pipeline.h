@@ -74,8 +74,9 @@ void pl_tmpl_free(pl_tmpl *t);
  * naming the place and the reference. */
 plx_status pl_tmpl_render(const pl_tmpl *t, const pl_scope *s, plx_ctx *ctx, plx_jw *w,
                           const char *key);
-/* Calls fn for each step the template references. */
-void pl_tmpl_each_step(const pl_tmpl *t, void (*fn)(int step, void *ud), void *ud);
+/* Calls fn for each reference to a step ({{steps.ID...}}) in the template. */
+typedef void (*pl_ref_fn)(const pl_ref *r, void *ud);
+void pl_tmpl_each_ref(const pl_tmpl *t, pl_ref_fn fn, void *ud);
 /* Parses one reference ("steps.a.output.x", without braces). */
 plx_status pl_ref_parse(plx_pipeline *pl, const char *text, size_t len, const char *where,
                         pl_ref *out);
@@ -94,7 +95,7 @@ plx_status pl_cond_compile(plx_pipeline *pl, const cJSON *json, const char *wher
                            pl_cond **out);
 void pl_cond_free(pl_cond *c);
 bool pl_cond_eval(const pl_cond *c, const pl_scope *s);
-void pl_cond_each_step(const pl_cond *c, void (*fn)(int step, void *ud), void *ud);
+void pl_cond_each_ref(const pl_cond *c, pl_ref_fn fn, void *ud);
 
 /* ---- routes (route.c): a provider, a fallback chain, weights ---- */
 typedef struct pl_choice {
@@ -150,6 +151,9 @@ typedef struct pl_step {
     size_t ndeps;
     int *dependents;
     size_t ndependents;
+    char **out_keys;            /* top-level members of the result references use */
+    size_t nout_keys;
+    bool out_all;               /* the whole result is used (or may be) */
 } pl_step;
 
 struct plx_pipeline {
@@ -161,6 +165,11 @@ struct plx_pipeline {
     char digest[65];            /* SHA-256 of the definition, for checkpoints */
     int busy;                   /* a run is under way (atomic) */
 };
+
+/* The members of a successful result that step d's references use (and
+ * attempts, cost_usd), as an object; NULL when text is not a plain object
+ * (then parse it whole). members.c */
+cJSON *pl_parse_members(const char *text, const pl_step *d);
 
 /* Index of the step named id (len bytes), or -1. */
 int pl_step_index(const plx_pipeline *pl, const char *id, size_t len);

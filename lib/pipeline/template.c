@@ -177,15 +177,15 @@ plx_status pl_tmpl_compile(plx_pipeline *pl, const cJSON *json, const char *wher
     return st;
 }
 
-void pl_tmpl_each_step(const pl_tmpl *t, void (*fn)(int step, void *ud), void *ud)
+void pl_tmpl_each_ref(const pl_tmpl *t, pl_ref_fn fn, void *ud)
 {
     if (t->kind == TN_REF && t->ref.kind != PL_REF_INPUT)
-        fn(t->ref.step, ud);
+        fn(&t->ref, ud);
     for (size_t i = 0; i < t->nparts; i++)
         if (!t->parts[i].lit && t->parts[i].ref.kind != PL_REF_INPUT)
-            fn(t->parts[i].ref.step, ud);
+            fn(&t->parts[i].ref, ud);
     for (size_t i = 0; i < t->nkids; i++)
-        pl_tmpl_each_step(t->kids[i], fn, ud);
+        pl_tmpl_each_ref(t->kids[i], fn, ud);
 }
 
 /* ---- rendering ---- */

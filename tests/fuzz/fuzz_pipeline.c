@@ -3,7 +3,8 @@
  * an in-process service that answers every request with a fixed JSON reply,
  * which exercises templates, conditions, routing and micro-batching. Never a
  * crash, a hang or a leak. Internal API: step retries and timeouts are cut
- * to one attempt and none, so that no input makes the run sleep. */
+ * to one attempt and none, so that no input makes the run sleep. The same
+ * input also goes through the partial result parser (members.c). */
 #include <plexus.h>
 #include "pipeline/pipeline.h"
 
@@ -68,6 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* a run that started always has a result */
     }
     plx_free(result);
+    static const char *const keys[] = {"body", "steps"};
+    pl_step d = {.out_keys = (char **)keys, .nout_keys = 2};
+    cJSON_Delete(pl_parse_members(text, &d));
     plx_pipeline_free(pl);
     plx_ctx_free(ctx);
     free(text);

@@ -129,9 +129,9 @@ static void test_bad_references_fail_at_load(void)
     CHECK_CONTAINS(render("\"{{inputs}}\""), "unknown reference in {{inputs}}");
 }
 
-static void count_step(int step, void *ud)
+static void count_step(const pl_ref *r, void *ud)
 {
-    ((int *)ud)[step]++;
+    ((int *)ud)[r->step]++;
 }
 
 static void test_dependencies(void)
@@ -141,7 +141,7 @@ static void test_dependencies(void)
     pl_tmpl *tmpl = NULL;
     CHECK_INT(pl_tmpl_compile(&pl, t, "t", &tmpl), PLX_OK);
     int seen[3] = {0};
-    pl_tmpl_each_step(tmpl, count_step, seen);
+    pl_tmpl_each_ref(tmpl, count_step, seen);
     CHECK_INT(seen[0], 2);
     CHECK_INT(seen[1], 0);
     CHECK_INT(seen[2], 1);
@@ -214,7 +214,41 @@ static void test_paths(void)
     cJSON_Delete(doc);
 }
 
+/* The members a step's references use, parsed alone. */
+static const char *members(const char *text, const char *const *keys, size_t n)
+{
+    static char out[1024];
+    pl_step d = {.out_keys = (char **)keys, .nout_keys = n};
+    cJSON *obj = pl_parse_members(text, &d);
+    char *printed = obj ? cJSON_PrintUnformatted(obj) : NULL;
+    snprintf(out, sizeof out, "%s", printed ? printed : "(whole)");
+    free(printed);
+    cJSON_Delete(obj);
+    return out;
+}
+
+static void test_parse_members(void)
+{
+    static const char *const body[] = {"body"};
+    static const char *const two[] = {"status", "body"};
+    CHECK_STR(members("{\"status\":200,\"headers\":{\"a\":\"}\\\"{\",\"b\":[1,{\"c\":\"]\"}]},"
+                      "\"body\":{\"ok\":true,\"s\":\"x,y}\"},\"provider\":\"p\",\"attempts\":2,"
+                      "\"latency_ms\":5,\"cost_usd\":0.5}", body, 1),
+              "{\"body\":{\"ok\":true,\"s\":\"x,y}\"},\"attempts\":2,\"cost_usd\":0.5}");
+    CHECK_STR(members(" { \"status\" : 200 , \"body\" : [ 1 , 2 ] } ", two, 2),
+              "{\"status\":200,\"body\":[1,2]}");
+    CHECK_STR(members("{\"x\":1}", body, 1), "{}");
+    CHECK_STR(members("{}", body, 1), "{}");
+    /* anything unusual: the caller parses the whole result */
+    CHECK_STR(members("{\"b\\u006fdy\":1}", body, 1), "(whole)");
+    CHECK_STR(members("[1]", body, 1), "(whole)");
+    CHECK_STR(members("{\"body\":{\"a\":1}", body, 1), "(whole)");
+    CHECK_STR(members("{\"body\":tru}", body, 1), "(whole)");
+    CHECK_STR(members("{\"body\" 1}", body, 1), "(whole)");
+    CHECK_STR(members("{\"body\":\"open", body, 1), "(whole)");
+}
+
 TEST_MAIN(setup, test_constants, test_exact_reference_keeps_type,
           test_reference_in_string_is_stringified, test_step_status_error_and_skipped,
           test_unresolved_reference_fails, test_bad_references_fail_at_load, test_dependencies,
-          test_when, test_paths, teardown)
+          test_when, test_paths, test_parse_members, teardown)
