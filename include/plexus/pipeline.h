@@ -82,18 +82,20 @@ typedef int (*plx_progress_fn)(const char *progress_json, void *user_data);
  *    "checkpoint": PATH (default OUTPUT.checkpoint), "resume": false,
  *    "concurrency": 16, "ordered": true, "checkpoint_every": 10000,
  *    "checkpoint_ms": 1000, "max_cost_usd": 0 (none), "progress_ms": 1000,
- *    "max_line_bytes": 16777216}
+ *    "max_line_bytes": 16777216, "window": 32 x concurrency}
  *
  * An output line is {"line": N, "output": ...}; a record that fails, or a
  * line that is not JSON, goes to the dead-letter file as {"line": N,
  * "error": {...}, "input": ...} (or "raw": the line). After a crash, the
  * same call with "resume": true continues from the last checkpoint and
  * ends with exactly the files an uninterrupted run writes: no line lost,
- * none written twice. *summary_json (free with plx_free) gets counts, cost,
- * timings and paths. Returns PLX_OK when every line was processed (records
- * that failed are counted, not errors), PLX_EBUDGET when max_cost_usd
- * stopped it, PLX_ECANCELED when progress_fn did; both are resumable.
- * progress_fn may be NULL. */
+ * none written twice. Memory stays flat whatever the number of records: at
+ * most concurrency records run, and at most window lines wait between
+ * reading and writing. *summary_json (free with plx_free) gets counts,
+ * cost, timings and paths (docs/PIPELINES.md). Returns PLX_OK when every
+ * line was processed (records that failed are counted, not errors),
+ * PLX_EBUDGET when max_cost_usd stopped it, PLX_ECANCELED when progress_fn
+ * did; both are resumable. progress_fn may be NULL. */
 PLX_API plx_status plx_pipeline_run_batch(plx_pipeline *pl, const char *opts_json,
                                           plx_progress_fn progress_fn, void *user_data,
                                           char **summary_json);
