@@ -226,6 +226,44 @@ class Provider extends Handle {
   stats() {
     return parse(addon.providerStats(this._handle()));
   }
+
+  /**
+   * Downloads an object to the file named by request.file (plx_object_get
+   * with no sink; kind s3): a Promise of {size, etag, resumed, ...}.
+   */
+  getObject(request) {
+    return promised(() => addon.objectGet(this._handle(), args.json(request, 'request'))
+      .then(parse));
+  }
+
+  /**
+   * An object's bytes as they arrive: `for await (const chunk of
+   * provider.objectStream({key}))` gives Buffers, paced by the reader;
+   * then `await stream.result`. options.signal stops it.
+   */
+  objectStream(request, options) {
+    const r = args.json(request, 'request');
+    const opts = args.options(options, 'options');
+    const signal = args.signal(opts.signal, 'options.signal');
+    const h = this._handle();
+    return new flow.ObjectStream(addon, (cb) => addon.objectStream(h, r, cb), signal);
+  }
+
+  /**
+   * Uploads an object (plx_object_put; kind s3): from `data` (a Buffer or
+   * Uint8Array, which must not change until the Promise settles), else
+   * from request.file, request.body or request.body_base64. Large objects
+   * go as multipart uploads. A Promise of {size, etag, multipart, ...}.
+   */
+  putObject(request, data) {
+    return promised(() => {
+      const r = args.json(request, 'request');
+      if (data !== undefined && data !== null && !(data instanceof Uint8Array)) {
+        throw new TypeError(`data: expected a Buffer or Uint8Array, got ${args.typeName(data)}`);
+      }
+      return addon.objectPut(this._handle(), r, data ?? null).then(parse);
+    });
+  }
 }
 
 class Endpoint extends Handle {
@@ -314,6 +352,7 @@ module.exports = {
   Endpoint,
   Pipeline,
   ChatStream: flow.ChatStream,
+  ObjectStream: flow.ObjectStream,
   LoadError,
   ...E.classes,
   /** The class of a status number (PlexusError for an unknown one). */

@@ -1,15 +1,25 @@
 'use strict';
 // Calls that report as they go. The addon runs them on a worker thread and
 // calls back on the JS thread with each piece (a text delta, a progress
-// line) and then once with the end: (null, error | null, resultJson).
+// line, an object's bytes) and then once with the end: (null, error |
+// null, resultJson).
 
-// A streamed chat: an async iterator of text deltas; `result` is a Promise
-// of what chat() returns. Leaving the loop early (break, return, throw)
-// stops the C stream: its next delta callback returns non-zero and the call
-// ends with PLX_ECANCELED (result then rejects with a CanceledError whose
-// .result has the text so far). A failure rejects the iteration, after the
-// text that came, and `result` with the same error.
-class ChatStream {
+// A stream of pieces from a C call on a worker thread: an async iterator;
+// `result` is a Promise of the call's result. Leaving the loop early
+// (break, return, throw) or stop() stops the C call: its next callback
+// returns non-zero and it ends with PLX_ECANCELED (result then rejects with
+// a CanceledError whose .result is what the call gave so far). A failure
+// rejects the iteration, after the pieces that came, and `result` with the
+// same error.
+// What the addon's callback holds a stream by: strongly, or weakly (with
+// `strong` set while a reader waits). Made here, not in the constructor:
+// an arrow over `this` there would put `this` in the context that every
+// closure of the constructor shares, the callback's included.
+function makeHolder(stream, weak) {
+  return weak ? { strong: null, weak: new WeakRef(stream) } : { strong: stream, weak: null };
+}
+
+class PieceStream {
   #queue = [];
   #waiter = null;
   #ended = false;
@@ -18,30 +28,39 @@ class ChatStream {
   #stopped = false;
   #control;
   #addon;
+  #ack;
+  #holder;
 
-  constructor(addon, start, signal) {
+  // start(onEvent) starts the call and gives its control handle. ack:
+  // tell the addon when a piece is taken (it paces the producer). weak:
+  // the addon's callback holds this stream weakly while no reader waits on
+  // it, so that a stream dropped unread is collected (and its call
+  // stopped) instead of waiting for ever. While a reader waits, the
+  // callback must hold it: then nothing else may (the reader's suspended
+  // function hangs off the promise this stream would settle).
+  constructor(addon, start, signal, { ack = false, weak = false } = {}) {
     this.#addon = addon;
+    this.#ack = ack;
     let settle;
     this.result = new Promise((resolve, reject) => { settle = { resolve, reject }; });
     // Nobody has to await it (a loop left early cancels on purpose).
     this.result.catch(() => {});
-    this.#control = start((delta, error, json) => {
-      if (delta !== null) {
-        this.#push(delta);
+    const holder = makeHolder(this, weak);
+    this.#holder = holder;
+    this.#control = start((piece, error, json) => {
+      const s = holder.strong || holder.weak.deref();
+      if (piece !== null) {
+        if (s) s.#push(piece);
         return;
       }
-      this.#ended = true;
-      if (error) {
-        this.#error = error;
-        settle.reject(error);
-      } else {
-        settle.resolve(JSON.parse(json));
-      }
-      this.#wake();
+      if (error) settle.reject(error);
+      else settle.resolve(JSON.parse(json));
+      if (s) s.#end(error);
     });
     if (signal) {
+      const stop = () => (holder.strong || holder.weak.deref())?.stop();
       if (signal.aborted) this.stop();
-      else signal.addEventListener('abort', () => this.stop(), { once: true });
+      else signal.addEventListener('abort', stop, { once: true });
     }
   }
 
@@ -50,7 +69,7 @@ class ChatStream {
     return this.#stopped;
   }
 
-  /** Stops the stream at the next delta; `result` then rejects with a CanceledError. */
+  /** Stops the call at its next callback; `result` then rejects with a CanceledError. */
   stop() {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -62,10 +81,9 @@ class ChatStream {
   }
 
   next() {
-    if (this.#queue.length > 0) {
-      return Promise.resolve({ value: this.#queue.shift(), done: false });
-    }
+    if (this.#queue.length > 0) return Promise.resolve({ value: this.#take(), done: false });
     if (this.#ended) return this.#finish();
+    this.#holder.strong = this;
     return new Promise((resolve, reject) => { this.#waiter = { resolve, reject }; });
   }
 
@@ -73,11 +91,22 @@ class ChatStream {
     this.stop();
     this.#queue.length = 0;
     this.#errorSeen = true;
-    if (this.#waiter) {
-      this.#waiter.resolve({ value: undefined, done: true });
-      this.#waiter = null;
-    }
+    if (this.#waiter) this.#wake().resolve({ value: undefined, done: true });
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  // Takes the waiting reader's resolvers; the callback may let go again.
+  #wake() {
+    const w = this.#waiter;
+    this.#waiter = null;
+    if (this.#holder.weak) this.#holder.strong = null;
+    return w;
+  }
+
+  #take() {
+    const piece = this.#queue.shift();
+    if (this.#ack && !this.#ended) this.#addon.flowAck(this.#control, piece.length);
+    return piece;
   }
 
   #finish() {
@@ -88,22 +117,36 @@ class ChatStream {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  #push(delta) {
+  #push(piece) {
     if (this.#stopped && this.#errorSeen) return;   // the loop was left
-    if (this.#waiter) {
-      const w = this.#waiter;
-      this.#waiter = null;
-      w.resolve({ value: delta, done: false });
-    } else {
-      this.#queue.push(delta);
-    }
+    this.#queue.push(piece);
+    if (this.#waiter) this.#wake().resolve({ value: this.#take(), done: false });
   }
 
-  #wake() {
+  #end(error) {
+    this.#ended = true;
+    this.#error = error || null;
     if (!this.#waiter || this.#queue.length > 0) return;
-    const w = this.#waiter;
-    this.#waiter = null;
+    const w = this.#wake();
     this.#finish().then(w.resolve, w.reject);
+  }
+}
+
+// A streamed chat: text deltas (strings), then `result` is what chat()
+// returns.
+class ChatStream extends PieceStream {
+  constructor(addon, start, signal) {
+    super(addon, start, signal);
+  }
+}
+
+// An object's bytes as they arrive (Buffers), paced by the reader: the C
+// side waits while about 1 MiB is delivered and not yet read. `result` is
+// plx_object_get's result (size, etag, resumed, ...). A stream dropped
+// before its end is stopped.
+class ObjectStream extends PieceStream {
+  constructor(addon, start, signal) {
+    super(addon, start, signal, { ack: true, weak: true });
   }
 }
 
@@ -141,4 +184,4 @@ function runBatch(addon, start, onProgress, signal) {
   });
 }
 
-module.exports = { ChatStream, runBatch };
+module.exports = { ChatStream, ObjectStream, runBatch };

@@ -1,17 +1,23 @@
-/* Calls that report as they go: plx_chat_stream (text deltas) and
- * plx_pipeline_run_batch (progress), on a worker thread of Node's pool.
+/* Calls that report as they go: plx_chat_stream (text deltas),
+ * plx_pipeline_run_batch (progress) and plx_object_get (the object's
+ * bytes), on a worker thread of Node's pool.
  *
- * Each delta or progress line is queued to the JS thread through a
- * threadsafe function, and so is the end (status, message, result): one
- * queue, so JS sees every delta before the end. JS stops a run by setting
- * its stop flag (flowStop): the next delta or progress callback then
- * returns non-zero and the C call ends with PLX_ECANCELED. */
+ * Each piece is queued to the JS thread through a threadsafe function, and
+ * so is the end (status, message, result): one queue, so JS sees every
+ * piece before the end. JS stops a run by setting its stop flag (flowStop):
+ * the next callback then returns non-zero and the C call ends with
+ * PLX_ECANCELED. An object's bytes are paced by JS: the worker waits while
+ * more than HIGH_WATER bytes are delivered but not yet taken (flowAck), so
+ * memory stays bounded whatever the object's size. */
 #include "addon.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum flow_kind { FLOW_CHAT, FLOW_BATCH } flow_kind;
+#define HIGH_WATER (1u << 20)
+
+typedef enum flow_kind { FLOW_CHAT, FLOW_BATCH, FLOW_GET } flow_kind;
 
 typedef struct px_flow {
     napi_async_work work;
@@ -23,6 +29,9 @@ typedef struct px_flow {
     unsigned refs;              /* JS thread: the control external, the run */
     unsigned char pend[4];      /* an incomplete UTF-8 sequence held back */
     size_t npend;
+    pthread_mutex_t mu;         /* FLOW_GET: guards unacked */
+    pthread_cond_t cv;
+    size_t unacked;             /* bytes sent to JS and not yet taken */
 } px_flow;
 
 /* A delta or progress line (data), or the end (end: status, result). */
@@ -49,8 +58,19 @@ static void flow_unref(px_flow *f)
 {
     if (--f->refs > 0)
         return;
+    pthread_cond_destroy(&f->cv);
+    pthread_mutex_destroy(&f->mu);
     free(f->arg);
     free(f);
+}
+
+/* Sets the stop flag and wakes a worker waiting for JS to take bytes. */
+static void flow_set_stop(px_flow *f)
+{
+    __atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&f->mu);
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
 }
 
 static bool push(px_flow *f, flow_item *it)
@@ -119,6 +139,28 @@ static int on_progress(const char *progress_json, void *user_data)
     return copy && push_data(f, copy, strlen(copy)) ? 0 : 1;
 }
 
+/* The object's bytes: copied to JS, then waits while JS is behind. */
+static int on_data(const void *data, size_t len, void *user_data)
+{
+    px_flow *f = user_data;
+    if (__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE))
+        return 1;
+    char *copy = malloc(len);
+    if (!copy)
+        return 1;
+    memcpy(copy, data, len);
+    pthread_mutex_lock(&f->mu);
+    f->unacked += len;
+    pthread_mutex_unlock(&f->mu);
+    if (!push_data(f, copy, len))
+        return 1;
+    pthread_mutex_lock(&f->mu);
+    while (f->unacked > HIGH_WATER && !__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE))
+        pthread_cond_wait(&f->cv, &f->mu);
+    pthread_mutex_unlock(&f->mu);
+    return __atomic_load_n(&f->stop, __ATOMIC_ACQUIRE) ? 1 : 0;
+}
+
 static void push_end(px_flow *f, plx_status st, char *out, const char *msg)
 {
     flow_item *it = calloc(1, sizeof *it);
@@ -135,9 +177,12 @@ static void execute(napi_env env, void *data)
     (void)env;
     px_flow *f = data;
     char *out = NULL;
-    plx_status st = f->kind == FLOW_CHAT
-        ? plx_chat_stream(f->h->ptr, f->arg, on_delta, f, &out)
-        : plx_pipeline_run_batch(f->h->ptr, f->arg, on_progress, f, &out);
+    plx_status st;
+    switch (f->kind) {
+    case FLOW_CHAT: st = plx_chat_stream(f->h->ptr, f->arg, on_delta, f, &out); break;
+    case FLOW_BATCH: st = plx_pipeline_run_batch(f->h->ptr, f->arg, on_progress, f, &out); break;
+    default: st = plx_object_get(f->h->ptr, f->arg, on_data, f, &out); break;
+    }
     /* The message is per thread: take it here. */
     const char *msg = st == PLX_OK ? NULL : plx_errmsg(NULL);
     if (f->npend) {
@@ -170,37 +215,49 @@ static void tsfn_finalize(napi_env env, void *data, void *hint)
     flow_unref(f);
 }
 
-/* JS receives fn(text) for a delta or progress line, and at the end
- * fn(null, error | null, resultJson | null). */
+/* JS receives fn(piece) for a delta or progress line (a string) or an
+ * object's bytes (a Buffer), and at the end fn(null, error | null,
+ * resultJson | null). */
 static void call_js(napi_env env, napi_value fn, void *context, void *data)
 {
-    (void)context;
+    px_flow *f = context;
     flow_item *it = data;
-    if (env && fn) {
-        napi_value argv[3];
-        size_t argc = 1;
-        if (!it->end) {
-            if (napi_create_string_utf8(env, it->data, it->len, &argv[0]) != napi_ok)
-                napi_get_null(env, &argv[0]);
-        } else {
-            napi_get_null(env, &argv[0]);
-            if (it->st == PLX_OK)
-                napi_get_null(env, &argv[1]);
-            else
-                argv[1] = px_error(env, it->st, it->msg, it->out);
-            argv[2] = px_js_string(env, it->out);
-            argc = argv[1] && argv[2] ? 3 : 1;
-        }
-        px_call_js(env, fn, argc, argv);
+    napi_value argv[3];
+    if (!env || !fn) {
+        item_free(it);
+        return;
+    }
+    if (!it->end) {
+        napi_status made = f->kind == FLOW_GET
+            ? napi_create_buffer_copy(env, it->len, it->data, NULL, &argv[0])
+            : napi_create_string_utf8(env, it->data, it->len, &argv[0]);
+        if (made == napi_ok)
+            px_call_js(env, fn, 1, argv);
+        else
+            flow_set_stop(f);   /* a piece JS never saw: the rest is no use */
+    } else {
+        napi_get_null(env, &argv[0]);
+        if (it->st == PLX_OK)
+            napi_get_null(env, &argv[1]);
+        else
+            argv[1] = px_error(env, it->st, it->msg, it->out);
+        argv[2] = px_js_string(env, it->out);
+        if (argv[1] && argv[2])
+            px_call_js(env, fn, 3, argv);
     }
     item_free(it);
 }
 
+/* An object stream that JS dropped stops, so that its worker does not wait
+ * for ever for bytes to be taken (index.js holds those streams weakly). */
 static void control_finalize(napi_env env, void *data, void *hint)
 {
     (void)env;
     (void)hint;
-    flow_unref(data);
+    px_flow *f = data;
+    if (f->kind == FLOW_GET)
+        flow_set_stop(f);
+    flow_unref(f);
 }
 
 /* (handle, arg, fn) -> a control handle for flowStop. */
@@ -225,6 +282,8 @@ static napi_value start(napi_env env, napi_callback_info info, px_kind kind, flo
         return px_throw(env, PLX_ENOMEM, "out of memory", NULL);
     }
     *f = (px_flow){.h = h, .kind = fk, .arg = arg, .refs = 1};
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
     if (napi_create_string_utf8(env, "plexus", NAPI_AUTO_LENGTH, &name) != napi_ok ||
         napi_create_external(env, f, control_finalize, NULL, &control) != napi_ok) {
         flow_unref(f);
@@ -265,25 +324,55 @@ static napi_value run_batch(napi_env env, napi_callback_info info)
     return start(env, info, PX_PIPELINE, FLOW_BATCH);
 }
 
+static napi_value object_stream(napi_env env, napi_callback_info info)
+{
+    return start(env, info, PX_PROVIDER, FLOW_GET);
+}
+
+static px_flow *control(napi_env env, napi_value value)
+{
+    bool tagged = false;
+    void *data = NULL;
+    if (napi_check_object_type_tag(env, value, &FLOW_TAG, &tagged) != napi_ok || !tagged ||
+        napi_get_value_external(env, value, &data) != napi_ok || !data) {
+        px_type_error(env, "expected a stream control handle");
+        return NULL;
+    }
+    return data;
+}
+
+/* (control) */
 static napi_value flow_stop(napi_env env, napi_callback_info info)
 {
     napi_value argv[1];
-    bool tagged = false;
-    void *data = NULL;
-    if (!px_args(env, info, 1, argv))
+    px_flow *f;
+    if (px_args(env, info, 1, argv) && (f = control(env, argv[0])))
+        flow_set_stop(f);
+    return NULL;
+}
+
+/* (control, bytes): JS took that many bytes of an object. */
+static napi_value flow_ack(napi_env env, napi_callback_info info)
+{
+    napi_value argv[2];
+    px_flow *f;
+    int64_t n;
+    if (!px_args(env, info, 2, argv) || !(f = control(env, argv[0])))
         return NULL;
-    if (napi_check_object_type_tag(env, argv[0], &FLOW_TAG, &tagged) != napi_ok || !tagged ||
-        napi_get_value_external(env, argv[0], &data) != napi_ok)
-        return px_type_error(env, "expected a stream control handle");
-    px_flow *f = data;
-    __atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
+    if (napi_get_value_int64(env, argv[1], &n) != napi_ok || n < 0)
+        return px_type_error(env, "expected a byte count");
+    pthread_mutex_lock(&f->mu);
+    f->unacked = (size_t)n > f->unacked ? 0 : f->unacked - (size_t)n;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
     return NULL;
 }
 
 bool px_flow_init(napi_env env, napi_value exports)
 {
     static const px_fn fns[] = {
-        {"chatStream", chat_stream}, {"pipelineRunBatch", run_batch}, {"flowStop", flow_stop},
+        {"chatStream", chat_stream}, {"pipelineRunBatch", run_batch},
+        {"objectStream", object_stream}, {"flowStop", flow_stop}, {"flowAck", flow_ack},
     };
     return px_export(env, exports, fns, sizeof fns / sizeof fns[0]);
 }

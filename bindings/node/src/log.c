@@ -9,9 +9,14 @@
 
 #include <stdlib.h>
 
+/* Owned by the ctx and by the threadsafe function: at exit Node may
+ * finalize the latter first (its cleanup), so each lets go of its own
+ * share, and the ctx never touches a threadsafe function that is gone. */
 struct px_log {
     napi_threadsafe_function tsfn;
     napi_ref fn;                /* the JS function, or NULL */
+    int gone;                   /* the threadsafe function was finalized */
+    unsigned refs;              /* JS thread: the ctx, the tsfn */
 };
 
 typedef struct log_line {
@@ -22,7 +27,7 @@ typedef struct log_line {
 static void trampoline(plx_log_level level, const char *message, void *user_data)
 {
     px_log *l = user_data;
-    if (!l)
+    if (!l || __atomic_load_n(&l->gone, __ATOMIC_ACQUIRE))
         return;
     log_line *line = malloc(sizeof *line);
     if (!line)
@@ -49,18 +54,28 @@ static void call_js(napi_env env, napi_value unused, void *context, void *data)
     free(line);
 }
 
+static void log_unref(px_log *l)
+{
+    if (--l->refs == 0)
+        free(l);
+}
+
 static void log_finalize(napi_env env, void *data, void *hint)
 {
     (void)hint;
     px_log *l = data;
+    __atomic_store_n(&l->gone, 1, __ATOMIC_RELEASE);
     if (l->fn)
         napi_delete_reference(env, l->fn);
-    free(l);
+    l->fn = NULL;
+    log_unref(l);
 }
 
 void px_log_free(px_log *l)
 {
-    napi_release_threadsafe_function(l->tsfn, napi_tsfn_release);
+    if (!__atomic_load_n(&l->gone, __ATOMIC_ACQUIRE))
+        napi_release_threadsafe_function(l->tsfn, napi_tsfn_release);
+    log_unref(l);
 }
 
 static px_log *log_new(napi_env env)
@@ -69,6 +84,7 @@ static px_log *log_new(napi_env env)
     napi_value name;
     if (!l)
         return NULL;
+    l->refs = 2;
     if (napi_create_string_utf8(env, "plexus log", NAPI_AUTO_LENGTH, &name) != napi_ok ||
         napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, l, log_finalize, l,
                                         call_js, &l->tsfn) != napi_ok) {
@@ -106,8 +122,8 @@ static napi_value set_log(napi_env env, napi_callback_info info)
     if (h->log->fn)
         napi_delete_reference(env, h->log->fn);
     h->log->fn = NULL;
-    if (t == napi_function && napi_create_reference(env, argv[1], 1, &h->log->fn) != napi_ok)
-        return NULL;
+    if (t == napi_function && !h->log->gone)
+        napi_create_reference(env, argv[1], 1, &h->log->fn);
     return NULL;
 }
 

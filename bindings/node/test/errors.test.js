@@ -4,7 +4,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { plexus, quietContext } = require('./helpers');
+const { plexus, quietContext } = require('./common');
 
 test('a class for every status the library names', () => {
   let n = 0;
@@ -93,7 +93,7 @@ test('bad arguments are TypeErrors from JS, before the C API', async () => {
 });
 
 test('the raw addon refuses the wrong handle kind', () => {
-  const { ADDON } = require('./helpers');
+  const { ADDON } = require('./common');
   const raw = require(ADDON);
   const ctx = raw.ctxNew(null);
   assert.throws(() => raw.callSync(ctx, 'sentiment', '{}'), /expected a Provider handle/);

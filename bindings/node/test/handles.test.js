@@ -7,7 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { plexus, serve, json, sleep, quietContext } = require('./helpers');
+const { plexus, serve, json, sleep, quietContext } = require('./common');
 
 test('close twice, and use after close', async () => {
   const ctx = quietContext();
@@ -122,4 +122,38 @@ test('logging reaches a JS function on the JS thread', async (t) => {
   await inflight;
   ctx.setLog(null);
   assert.throws(() => ctx.setLog(() => {}, 'loud'), RangeError);
+});
+
+test('a Context with a logger, left open at exit', () => {
+  // Node may finalize the logger's threadsafe function before the ctx.
+  const script = `
+    const plexus = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const ctx = new plexus.Context({ log_level: 'none' }, { log: () => {} });
+    const p = ctx.newProvider('local');
+    p.chatStream({ messages: [{ role: 'user', content: 'Hello there.' }] });
+    p.call('sentiment', { text: 'I love it' }).then((r) => console.log(r.label));`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'positive');
+});
+
+test('worker threads load their own copy', async () => {
+  const { Worker } = require('node:worker_threads');
+  const code = `
+    const plexus = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const { parentPort } = require('node:worker_threads');
+    const ctx = new plexus.Context({ log_level: 'none' });
+    ctx.newProvider('local').call('sentiment', { text: 'I love it' }).then((r) => {
+      parentPort.postMessage(r.label);
+    });`;
+  const labels = await Promise.all([1, 2, 3].map(async () => {
+    const w = new Worker(code, { eval: true });
+    const exited = new Promise((ok) => w.once('exit', ok));
+    const label = await new Promise((ok, fail) => { w.once('message', ok); w.once('error', fail); });
+    await exited;
+    return label;
+  }));
+  assert.deepEqual(labels, ['positive', 'positive', 'positive']);
+  assert.equal(quietContext().newProvider('local').callSync('sentiment',
+    { text: 'awful and broken' }).label, 'negative');
 });

@@ -5,7 +5,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { plexus, serve, json, sleep, openaiConfig, quietContext } = require('./helpers');
+const { plexus, serve, json, sleep, openaiConfig, quietContext } = require('./common');
 
 let srv;
 test.before(async () => {

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ADDON } = require('./helpers');
+const { ADDON } = require('./common');
 const { checkVersions, LoadError } = require('../lib/addon');
 
 const INDEX = path.join(__dirname, '..', 'index.js');

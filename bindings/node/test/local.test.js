@@ -4,7 +4,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { plexus, TICKET, quietContext } = require('./helpers');
+const { plexus, TICKET, quietContext } = require('./common');
 
 test('local ops through call()', async (t) => {
   const ctx = quietContext({ providers: { nlp: { kind: 'local' } } });

@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { plexus, serve, json, TICKET, quietContext } = require('./helpers');
+const { plexus, serve, json, TICKET, quietContext } = require('./common');
 
 const DEFINITION = {
   steps: [

@@ -5,7 +5,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { plexus, openaiConfig, reachable, quietContext } = require('./helpers');
+const { plexus, openaiConfig, reachable, quietContext } = require('./common');
 
 const URL_ = process.env.PEER_MOCK_LLM_URL;
 

@@ -6,7 +6,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { plexus, serve, json, sleep, sseChunk, openaiConfig, quietContext } =
-  require('./helpers');
+  require('./common');
 
 const WORDS = Array.from({ length: 40 }, (_, i) => `w${i} `);
 let srv;
