@@ -104,6 +104,16 @@ plx_status plx_cfg_string(const plx_cfg *cfg, const cJSON *obj, const char *key,
     return PLX_OK;
 }
 
+plx_status plx_cfg_string_dup(const plx_cfg *cfg, const cJSON *obj, const char *key,
+                              char **out)
+{
+    const char *v = NULL;
+    plx_status st = plx_cfg_string(cfg, obj, key, &v);
+    if (st == PLX_OK && v && !(*out = plx_strdup(v)))
+        st = PLX_ENOMEM;
+    return st;
+}
+
 plx_status plx_cfg_object(const plx_cfg *cfg, const cJSON *obj, const char *key,
                           const cJSON **out)
 {

@@ -151,6 +151,9 @@ plx_status plx_cfg_bool(const plx_cfg *cfg, const cJSON *obj, const char *key,
                         bool *out);
 plx_status plx_cfg_string(const plx_cfg *cfg, const cJSON *obj, const char *key,
                           const char **out);
+/* plx_cfg_string into a new copy (free it); *out unchanged when absent. */
+plx_status plx_cfg_string_dup(const plx_cfg *cfg, const cJSON *obj, const char *key,
+                              char **out);
 plx_status plx_cfg_object(const plx_cfg *cfg, const cJSON *obj, const char *key,
                           const cJSON **out);
 /* Writes "<cfg path>.<key>" into dst. */

@@ -378,31 +378,6 @@ static plx_status anthropic_parse(const plx_provider *p, const char *op, plx_rep
 
 /* ---- stream ---- */
 
-/* Which content block is the tool call being streamed. */
-typedef struct tool_blocks {
-    int tools;   /* tool_use blocks so far */
-    int block;   /* index of the current tool_use block, -1: none */
-} tool_blocks;
-
-static tool_blocks *blocks_of(plx_stream *s)
-{
-    void **slot = plx_stream_kind_state(s);
-    if (!*slot) {
-        tool_blocks *b = malloc(sizeof *b);
-        if (b)
-            *b = (tool_blocks){0, -1};
-        *slot = b;
-    }
-    return *slot;
-}
-
-static int block_index(const cJSON *json)
-{
-    const cJSON *index = GET(json, "index");
-    return cJSON_IsNumber(index) && index->valuedouble >= 0 && index->valuedouble < 1e6
-               ? (int)index->valuedouble : -1;
-}
-
 static plx_status on_message_start(plx_stream *s, const cJSON *json)
 {
     const cJSON *message = GET(json, "message");
@@ -426,12 +401,8 @@ static plx_status on_block_start(plx_stream *s, const cJSON *json)
     }
     if (!type || strcmp(type, "tool_use") != 0)
         return PLX_OK;
-    tool_blocks *b = blocks_of(s);
-    if (!b)
-        return PLX_ENOMEM;
-    b->block = block_index(json);
-    return plx_stream_tool_call(s, b->tools++, plx_llm_str(block, "id"),
-                                plx_llm_str(block, "name"), "", 0);
+    return plx_llm_stream_tool_start(s, plx_llm_block_index(json, "index"),
+                                     plx_llm_str(block, "id"), plx_llm_str(block, "name"));
 }
 
 static plx_status on_block_delta(plx_stream *s, const cJSON *json)
@@ -444,12 +415,8 @@ static plx_status on_block_delta(plx_stream *s, const cJSON *json)
         return plx_stream_text(s, text, strlen(text));
     if (!type || strcmp(type, "input_json_delta") != 0 || !partial)
         return PLX_OK; /* thinking, citations, ...: not part of the result */
-    tool_blocks *b = blocks_of(s);
-    if (!b)
-        return PLX_ENOMEM;
-    if (b->block < 0 || b->block != block_index(json))
-        return PLX_OK; /* a delta of no tool_use block */
-    return plx_stream_tool_call(s, b->tools - 1, NULL, NULL, partial, strlen(partial));
+    return plx_llm_stream_tool_delta(s, plx_llm_block_index(json, "index"), partial,
+                                     strlen(partial));
 }
 
 static plx_status on_message_delta(plx_stream *s, const cJSON *json)

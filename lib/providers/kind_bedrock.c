@@ -411,42 +411,13 @@ static plx_status bedrock_parse(const plx_provider *p, const char *op, plx_reply
 
 /* ---- stream: ConverseStream events ---- */
 
-/* Tool calls are numbered among tool blocks; Bedrock numbers all blocks. */
-typedef struct tool_blocks {
-    int tools;
-    int block;   /* contentBlockIndex of the current toolUse block, -1: none */
-} tool_blocks;
-
-static tool_blocks *blocks_of(plx_stream *s)
-{
-    void **slot = plx_stream_kind_state(s);
-    if (!*slot) {
-        tool_blocks *b = malloc(sizeof *b);
-        if (b)
-            *b = (tool_blocks){0, -1};
-        *slot = b;
-    }
-    return *slot;
-}
-
-static int block_index(const cJSON *json)
-{
-    const cJSON *index = GET(json, "contentBlockIndex");
-    return cJSON_IsNumber(index) && index->valuedouble >= 0 && index->valuedouble < 1e6
-               ? (int)index->valuedouble : -1;
-}
-
 static plx_status on_block_start(plx_stream *s, const cJSON *json)
 {
     const cJSON *use = GET(GET(json, "start"), "toolUse");
     if (!use)
         return PLX_OK;
-    tool_blocks *b = blocks_of(s);
-    if (!b)
-        return PLX_ENOMEM;
-    b->block = block_index(json);
-    return plx_stream_tool_call(s, b->tools++, plx_llm_str(use, "toolUseId"),
-                                plx_llm_str(use, "name"), "", 0);
+    return plx_llm_stream_tool_start(s, plx_llm_block_index(json, "contentBlockIndex"),
+                                     plx_llm_str(use, "toolUseId"), plx_llm_str(use, "name"));
 }
 
 static plx_status on_block_delta(plx_stream *s, const cJSON *json)
@@ -456,11 +427,10 @@ static plx_status on_block_delta(plx_stream *s, const cJSON *json)
     const char *input = plx_llm_str(GET(delta, "toolUse"), "input");
     if (text)
         return plx_stream_text(s, text, strlen(text));
-    tool_blocks *b = input ? blocks_of(s) : NULL;
-    if (!input || (b && (b->block < 0 || b->block != block_index(json))))
-        return PLX_OK; /* reasoning, citations, or a delta of no toolUse block */
-    return b ? plx_stream_tool_call(s, b->tools - 1, NULL, NULL, input, strlen(input))
-             : PLX_ENOMEM;
+    if (!input)
+        return PLX_OK; /* reasoning, citations: not part of the result */
+    return plx_llm_stream_tool_delta(s, plx_llm_block_index(json, "contentBlockIndex"), input,
+                                     strlen(input));
 }
 
 static void on_metadata(plx_stream *s, const cJSON *json)

@@ -50,16 +50,6 @@ static plx_status read_region(plx_provider *p, const plx_cfg *cfg, const cJSON *
     return plx_kind_default_base_url(p, region[0] == 'e' ? EU_URL : US_URL);
 }
 
-static plx_status copy_opt(const plx_cfg *cfg, const cJSON *config, const char *key,
-                           char **out)
-{
-    const char *v = NULL;
-    plx_status st = plx_cfg_string(cfg, config, key, &v);
-    if (st == PLX_OK && v && !(*out = plx_strdup(v)))
-        st = PLX_ENOMEM;
-    return st;
-}
-
 static plx_status pd_configure(plx_provider *p, const plx_cfg *cfg, const cJSON *config,
                                void **state)
 {
@@ -71,9 +61,9 @@ static plx_status pd_configure(plx_provider *p, const plx_cfg *cfg, const cJSON 
     if (st == PLX_OK)
         st = read_region(p, cfg, config);
     if (st == PLX_OK)
-        st = copy_opt(cfg, config, "client", &s->client);
+        st = plx_cfg_string_dup(cfg, config, "client", &s->client);
     if (st == PLX_OK)
-        st = copy_opt(cfg, config, "client_url", &s->client_url);
+        st = plx_cfg_string_dup(cfg, config, "client_url", &s->client_url);
     if (st == PLX_OK && s->client_url && !plx_url_is_http(s->client_url))
         return plx_cfg_fail(cfg, "client_url", "expected an absolute http(s) URL");
     if (st == PLX_OK)

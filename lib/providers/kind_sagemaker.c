@@ -49,27 +49,17 @@ static void sm_release(void *state)
     free(s);
 }
 
-static plx_status copy_key(const plx_cfg *cfg, const cJSON *config, const char *key,
-                           char **out)
-{
-    const char *v = NULL;
-    plx_status st = plx_cfg_string(cfg, config, key, &v);
-    if (st == PLX_OK && v && !(*out = plx_strdup(v)))
-        st = PLX_ENOMEM;
-    return st;
-}
-
 static plx_status sm_configure(plx_provider *p, const plx_cfg *cfg, const cJSON *config,
                                void **state)
 {
     sm_state *s = calloc(1, sizeof *s);
     if (!s)
         return PLX_ENOMEM;
-    plx_status st = copy_key(cfg, config, "endpoint", &s->name);
+    plx_status st = plx_cfg_string_dup(cfg, config, "endpoint", &s->name);
     if (st == PLX_OK)
-        st = copy_key(cfg, config, "content_type", &s->content_type);
+        st = plx_cfg_string_dup(cfg, config, "content_type", &s->content_type);
     if (st == PLX_OK)
-        st = copy_key(cfg, config, "accept", &s->accept);
+        st = plx_cfg_string_dup(cfg, config, "accept", &s->accept);
     if (st == PLX_OK)
         st = plx_aws_setup(p, cfg, config, &s->endpoint);
     if (st != PLX_OK) {

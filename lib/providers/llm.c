@@ -388,3 +388,50 @@ void plx_llm_write_tool_call(plx_jw *w, const char *id, const char *name,
     }
     cJSON_Delete(args);
 }
+
+/* Which content block is the tool call being streamed (the stream's kind
+ * state). */
+typedef struct tool_blocks {
+    int tools;   /* tool blocks so far */
+    int block;   /* index of the current tool block, -1: none */
+} tool_blocks;
+
+static tool_blocks *blocks_of(plx_stream *s)
+{
+    void **slot = plx_stream_kind_state(s);
+    if (!*slot) {
+        tool_blocks *b = malloc(sizeof *b);
+        if (b)
+            *b = (tool_blocks){0, -1};
+        *slot = b;
+    }
+    return *slot;
+}
+
+int plx_llm_block_index(const cJSON *json, const char *key)
+{
+    const cJSON *index = cJSON_GetObjectItemCaseSensitive(json, key);
+    return cJSON_IsNumber(index) && index->valuedouble >= 0 && index->valuedouble < 1e6
+               ? (int)index->valuedouble : -1;
+}
+
+plx_status plx_llm_stream_tool_start(plx_stream *s, int block, const char *id,
+                                     const char *name)
+{
+    tool_blocks *b = blocks_of(s);
+    if (!b)
+        return PLX_ENOMEM;
+    b->block = block;
+    return plx_stream_tool_call(s, b->tools++, id, name, "", 0);
+}
+
+plx_status plx_llm_stream_tool_delta(plx_stream *s, int block, const char *arguments,
+                                     size_t len)
+{
+    tool_blocks *b = blocks_of(s);
+    if (!b)
+        return PLX_ENOMEM;
+    if (b->block < 0 || b->block != block)
+        return PLX_OK; /* a delta of no tool block */
+    return plx_stream_tool_call(s, b->tools - 1, NULL, NULL, arguments, len);
+}

@@ -86,6 +86,16 @@ plx_status plx_llm_stream_error(const plx_provider *p, plx_stream *s, const cJSO
 /* A stream event's data as a JSON object; PLX_EPROTOCOL when it is not. */
 plx_status plx_llm_event_json(const plx_provider *p, const char *data, size_t len,
                               cJSON **out);
+/* Streamed tool calls of services that number every content block
+ * (Anthropic's "index", Bedrock's "contentBlockIndex"): tool calls are
+ * numbered among the tool blocks only. block is the key's value in json. */
+int plx_llm_block_index(const cJSON *json, const char *key);
+/* A tool block starts at block. */
+plx_status plx_llm_stream_tool_start(plx_stream *s, int block, const char *id,
+                                     const char *name);
+/* Argument text for block; ignored unless block is the current tool block. */
+plx_status plx_llm_stream_tool_delta(plx_stream *s, int block, const char *arguments,
+                                     size_t len);
 /* Copies model into r->usage.model. */
 void plx_llm_usage_model(plx_reply *r, const char *model);
 /* true when item is a number that is a whole, non-negative count. */
